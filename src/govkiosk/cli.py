@@ -1,0 +1,87 @@
+"""The `govkiosk` command."""
+
+from pathlib import Path
+
+import typer
+
+app = typer.Typer(help="govkiosk: one platform for a city's government-service kiosks.", no_args_is_help=True)
+db_app = typer.Typer(help="Database maintenance.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+
+
+@app.command()
+def serve(
+    db: str = typer.Option(None, help="database URL (default sqlite:///./govkiosk.db)"),
+    host: str = typer.Option("127.0.0.1"),
+    port: int = typer.Option(8000),
+    upgrade: bool = typer.Option(True, help="apply migrations before serving"),
+) -> None:
+    """Run the platform server."""
+    from govkiosk.platform.server import run
+
+    run(db_url=db, host=host, port=port, upgrade=upgrade)
+
+
+@db_app.command("upgrade")
+def db_upgrade(db: str = typer.Option(None, help="database URL")) -> None:
+    """Apply the migrations."""
+    from govkiosk.platform.server import upgrade_database
+
+    upgrade_database(db)
+    typer.echo("database is at the newest revision")
+
+
+@app.command()
+def agent(
+    platform: str = typer.Option(..., help="platform base URL, e.g. http://127.0.0.1:8000"),
+    state_dir: Path = typer.Option(..., help="where the agent keeps its key, identity and state"),
+    enroll_token: str = typer.Option(None, help="one-time enrollment token (first start only)"),
+    devices: str = typer.Option("simulated", help="'simulated' or a devices FILE"),
+    serial: str = typer.Option(None, help="serial number (default: derived from the machine)"),
+    vendor: str = typer.Option("SIM", help="vendor code reported at enrollment"),
+    model: str = typer.Option("SIM-KIOSK-1", help="model reported at enrollment"),
+) -> None:
+    """Run the kiosk agent."""
+    from govkiosk.agent.sync.runner import run_agent_cli
+
+    run_agent_cli(
+        platform=platform,
+        state_dir=state_dir,
+        enroll_token=enroll_token,
+        devices=devices,
+        serial=serial,
+        vendor=vendor,
+        model=model,
+    )
+
+
+@app.command()
+def simulate(
+    platform: str = typer.Option(..., help="platform base URL"),
+    terminals: int = typer.Option(50, min=1, help="how many simulated kiosks"),
+    enroll_token: str = typer.Option(..., help="an enrollment token with enough uses"),
+    state_dir: Path = typer.Option(Path("./sim-state"), help="state directories of the simulated kiosks"),
+    seed: int = typer.Option(1, help="seed of the fleet's behaviour"),
+) -> None:
+    """Run N simulated kiosks in one process against a platform."""
+    from govkiosk.sim.fleet import run_fleet_cli
+
+    run_fleet_cli(platform=platform, terminals=terminals, enroll_token=enroll_token, state_dir=state_dir, seed=seed)
+
+
+@app.command()
+def demo(
+    terminals: int = typer.Option(50, min=0, help="how many simulated kiosks"),
+    port: int = typer.Option(8000),
+    host: str = typer.Option("127.0.0.1"),
+    state_dir: Path = typer.Option(Path("./demo-state")),
+    fresh: bool = typer.Option(False, help="start from an empty demo database"),
+) -> None:
+    """Run the platform with seeded demo data and a simulated fleet (what `make demo` runs)."""
+    from govkiosk.sim.demo import run_demo
+
+    run_demo(terminals=terminals, host=host, port=port, state_dir=state_dir, fresh=fresh)
+
+
+if __name__ == "__main__":
+    app()

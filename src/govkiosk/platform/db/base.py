@@ -1,0 +1,38 @@
+"""Declarative base with a naming convention, so migrations name constraints the same everywhere."""
+
+from datetime import datetime
+
+from sqlalchemy import DateTime, MetaData, func
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    """Base of every model."""
+
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+    type_annotation_map = {datetime: DateTime(timezone=True)}
+
+
+class TimestampMixin:
+    """Creation and last-change times, set by the database."""
+
+    created_at: Mapped[datetime] = mapped_column(server_default=func.now())
+    updated_at: Mapped[datetime] = mapped_column(server_default=func.now(), onupdate=func.now())
+
+
+def import_all_models() -> None:
+    """Import every domain's models so `Base.metadata` is complete (for Alembic and tests)."""
+    from govkiosk.platform.accounts import models as _accounts  # noqa: F401
+    from govkiosk.platform.actions import models as _actions  # noqa: F401
+    from govkiosk.platform.audit import models as _audit  # noqa: F401
+    from govkiosk.platform.configs import models as _configs  # noqa: F401
+    from govkiosk.platform.orgs import models as _orgs  # noqa: F401
+    from govkiosk.platform.terminals import models as _terminals  # noqa: F401

@@ -1,0 +1,81 @@
+"""What a platform node keeps in memory to answer heartbeats without a database transaction each.
+
+Nothing here is the only copy of anything that matters: the caches are rebuilt from the database every
+second, and buffered heartbeats are disposable liveness signals written in batches."""
+
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+from govkiosk.platform.core.security import TokenSigner
+
+TERMINAL_TOKEN = "terminal"
+CHALLENGE = "challenge"
+
+
+@dataclass
+class BufferedHeartbeat:
+    terminal_id: int
+    seen: float
+    ip: str | None
+    status: str
+    peripherals: list[dict[str, Any]]
+    versions: dict[str, str]
+    metrics: dict[str, float]
+    interval_s: int
+
+
+@dataclass
+class FleetRuntime:
+    """Caches and the heartbeat buffer of one platform node."""
+
+    signer: TokenSigner
+    not_approved: set[int] = field(default_factory=set)
+    unstarted_actions: set[int] = field(default_factory=set)
+    config_generation: int = -1
+    config_cache: dict[int, tuple[str, int]] = field(default_factory=dict)  # terminal → (etag, interval)
+    buffer: dict[int, BufferedHeartbeat] = field(default_factory=dict)
+    heartbeats_received: int = 0
+    heartbeats_flushed: int = 0
+    last_flush_s: float = 0.0
+
+    def terminal_id_from(self, authorization: str | None) -> int | None:
+        """The terminal a bearer token belongs to, if the token is valid and the terminal still approved."""
+        if not authorization or not authorization.startswith("Bearer "):
+            return None
+        claims = self.signer.verify(authorization[7:], purpose=TERMINAL_TOKEN)
+        if claims is None:
+            return None
+        terminal_id = int(claims["tid"])
+        return None if terminal_id in self.not_approved else terminal_id
+
+    def issue_token(self, terminal_id: int, epoch: int, ttl_s: int) -> str:
+        return self.signer.sign({"tid": terminal_id, "ep": epoch}, ttl_s=ttl_s, purpose=TERMINAL_TOKEN)
+
+    def buffer_heartbeat(self, heartbeat: BufferedHeartbeat) -> None:
+        self.buffer[heartbeat.terminal_id] = heartbeat
+        self.heartbeats_received += 1
+
+    def take_buffer(self) -> list[BufferedHeartbeat]:
+        """Swap the buffer out (single event loop: no lock needed)."""
+        taken, self.buffer = list(self.buffer.values()), {}
+        return taken
+
+    def refresh(self, *, not_approved: set[int], unstarted: set[int], generation: int) -> None:
+        """Replace the caches with what the database says now."""
+        self.not_approved = not_approved
+        self.unstarted_actions = unstarted
+        if generation != self.config_generation:
+            self.config_cache.clear()
+            self.config_generation = generation
+
+    def revoke_now(self, terminal_id: int) -> None:
+        """Stop accepting a terminal's tokens on this node without waiting for the next refresh."""
+        self.not_approved.add(terminal_id)
+
+    def action_queued(self, terminal_id: int) -> None:
+        self.unstarted_actions.add(terminal_id)
+
+
+def now_s() -> float:
+    return time.time()

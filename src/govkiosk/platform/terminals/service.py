@@ -1,0 +1,338 @@
+"""Use cases of the terminal registry: enrollment, decisions, placement, listing."""
+
+from collections.abc import Sequence
+from datetime import timedelta
+
+from sqlalchemy.orm import Session
+
+from govkiosk.contracts.terminal_api import EnrollRequest
+from govkiosk.crypto import CryptoError, parse_public_key
+from govkiosk.platform.accounts.authz import Perm, Principal
+from govkiosk.platform.audit import service as audit
+from govkiosk.platform.configs import service as configs
+from govkiosk.platform.core.clock import as_utc, utcnow
+from govkiosk.platform.core.errors import Conflict, DomainError, Gone, InvalidInput, NotFound, Unauthenticated
+from govkiosk.platform.core.security import new_token, token_digest
+from govkiosk.platform.orgs import service as orgs
+from govkiosk.platform.orgs.models import OrgKind
+from govkiosk.platform.terminals import repository
+from govkiosk.platform.terminals.models import (
+    EnrollmentState,
+    EnrollmentToken,
+    PreauthorizedSerial,
+    Terminal,
+    TerminalEvent,
+    TerminalProfile,
+    Vendor,
+)
+from govkiosk.platform.terminals.schemas import (
+    EnrollmentTokenCreate,
+    EnrollmentTokenIssued,
+    EnrollmentTokenRead,
+    PreauthorizedSerialCreate,
+    TerminalFilters,
+    TerminalRead,
+    TerminalUpdate,
+)
+
+SYSTEM = audit.Actor(username="system")
+
+
+def _scopes(principal: Principal, perm: Perm) -> list[tuple[str, int | None]]:
+    return [(s.path, s.vendor_id) for s in principal.require_any(perm)]
+
+
+def get_for(session: Session, principal: Principal, terminal_id: int, perm: Perm) -> tuple[Terminal, str]:
+    """Terminal `terminal_id` and its org path, if `perm` holds on it."""
+    found = repository.get_with_path(session, terminal_id)
+    if found is None:
+        raise NotFound(f"terminal {terminal_id} does not exist")
+    terminal, path = found
+    principal.require(perm, path, vendor_id=terminal.vendor_id)
+    return terminal, path
+
+
+def combined_state(terminal: Terminal) -> str:
+    """What operators see: the enrollment state until approved, then online/offline/unknown."""
+    if terminal.enrollment_state != EnrollmentState.APPROVED:
+        return terminal.enrollment_state
+    return terminal.connectivity
+
+
+def to_read(session: Session, terminal: Terminal, path: str) -> TerminalRead:
+    """The API view of a terminal, with its vendor, profile, site and district names."""
+    vendor = repository.get_vendor(session, terminal.vendor_id)
+    profile = repository.get_profile(session, terminal.profile_id) if terminal.profile_id else None
+    chain = orgs.ancestors(session, orgs.get(session, terminal.org_node_id))
+    district = next((n.name for n in chain if n.kind == OrgKind.DISTRICT), None)
+    return TerminalRead(
+        id=terminal.id, serial=terminal.serial, vendor_id=terminal.vendor_id, vendor=vendor.name if vendor else "?",
+        model=terminal.model, profile_id=terminal.profile_id, profile=profile.name if profile else None,
+        org_node_id=terminal.org_node_id, site=chain[-1].name if chain else "?", district=district,
+        state=combined_state(terminal), enrollment_state=terminal.enrollment_state, connectivity=terminal.connectivity,
+        status=terminal.status, last_seen_at=terminal.last_seen_at, versions=terminal.versions or {},
+        peripherals=terminal.peripherals or [], metrics=terminal.metrics or {}, hardware=terminal.hardware or {},
+        enrolled_at=terminal.enrolled_at,
+    )
+
+
+def list_terminals(
+    session: Session, principal: Principal, filters: TerminalFilters, *, limit: int, offset: int
+) -> tuple[list[TerminalRead], int]:
+    """Terminals the principal may read, filtered and paged."""
+    under = orgs.get_path(session, filters.org_node_id) if filters.org_node_id else None
+    rows, total = repository.search(
+        session, scopes=_scopes(principal, Perm.TERMINAL_READ), state=filters.state, under_path=under,
+        vendor_id=filters.vendor_id, profile_id=filters.profile_id, q=filters.q, limit=limit, offset=offset,
+    )
+    return [to_read(session, t, p) for t, p in rows], total
+
+
+def count_by_state(session: Session, principal: Principal) -> dict[str, int]:
+    """How many terminals the principal may read, by combined state."""
+    return repository.count_by_state(session, scopes=_scopes(principal, Perm.TERMINAL_READ))
+
+
+def get(session: Session, principal: Principal, terminal_id: int) -> TerminalRead:
+    """One terminal the principal may read."""
+    terminal, path = get_for(session, principal, terminal_id, Perm.TERMINAL_READ)
+    return to_read(session, terminal, path)
+
+
+def events(session: Session, principal: Principal, terminal_id: int, *, limit: int = 100) -> Sequence[TerminalEvent]:
+    """The terminal's state history, newest first."""
+    get_for(session, principal, terminal_id, Perm.TERMINAL_READ)
+    return repository.events(session, terminal_id, limit=limit)
+
+
+def _transition(terminal: Terminal, kind: str, to_state: str, detail: dict | None = None) -> TerminalEvent:
+    event = TerminalEvent(
+        terminal_id=terminal.id, at=utcnow(), kind=kind, from_state=terminal.enrollment_state, to_state=to_state,
+        detail=detail or {},
+    )
+    terminal.enrollment_state = to_state
+    return event
+
+
+_ALLOWED = {
+    EnrollmentState.APPROVED: {EnrollmentState.PENDING, EnrollmentState.REJECTED},
+    EnrollmentState.REJECTED: {EnrollmentState.PENDING},
+    EnrollmentState.REVOKED: {EnrollmentState.APPROVED, EnrollmentState.PENDING},
+}
+
+
+def decide(
+    session: Session, principal: Principal, terminal_id: int, to_state: EnrollmentState, reason: str | None
+) -> TerminalRead:
+    """Approve, reject or revoke a terminal; revocation bumps its credential epoch so its tokens die."""
+    terminal, path = get_for(session, principal, terminal_id, Perm.TERMINAL_WRITE)
+    if terminal.enrollment_state not in _ALLOWED[to_state]:
+        raise Conflict(f"a {terminal.enrollment_state} terminal cannot become {to_state}")
+    repository.add_events(session, [_transition(terminal, "enrollment", to_state, {"reason": reason})])
+    terminal.decided_at = utcnow()
+    terminal.decided_by = principal.username
+    if to_state is EnrollmentState.REVOKED:
+        terminal.credential_epoch += 1
+    session.flush()
+    audit.record(
+        session, principal.actor, f"terminal.{to_state.removesuffix('d').removesuffix('e')}",
+        object_type="terminal", object_id=terminal.id, org_path=path, detail={"serial": terminal.serial, "reason": reason},
+    )
+    return to_read(session, terminal, path)
+
+
+def update(session: Session, principal: Principal, terminal_id: int, data: TerminalUpdate) -> TerminalRead:
+    """Move a terminal to another site or give it another profile."""
+    terminal, path = get_for(session, principal, terminal_id, Perm.TERMINAL_WRITE)
+    changes = data.model_dump(exclude_unset=True, exclude_none=True)
+    if "org_node_id" in changes:
+        target = orgs.get(session, changes["org_node_id"])
+        principal.require(Perm.TERMINAL_WRITE, target.path, vendor_id=terminal.vendor_id)
+        terminal.org_node_id = target.id
+        path = target.path
+    if "profile_id" in changes:
+        if repository.get_profile(session, changes["profile_id"]) is None:
+            raise InvalidInput(f"profile {changes['profile_id']} does not exist")
+        terminal.profile_id = changes["profile_id"]
+    session.flush()
+    configs.bump_generation(session)
+    audit.record(
+        session, principal.actor, "terminal.update", object_type="terminal", object_id=terminal.id, org_path=path,
+        detail=changes,
+    )
+    return to_read(session, terminal, path)
+
+
+# --- enrollment tokens and pre-authorised serials ---------------------------------------------------
+
+
+def issue_token(session: Session, principal: Principal, data: EnrollmentTokenCreate) -> EnrollmentTokenIssued:
+    """Issue an enrollment token for kiosks to be installed under one org node."""
+    path = orgs.get_path(session, data.org_node_id)
+    principal.require(Perm.ENROLLMENT_WRITE, path)
+    if data.profile_id is not None and repository.get_profile(session, data.profile_id) is None:
+        raise InvalidInput(f"profile {data.profile_id} does not exist")
+    secret = "gket_" + new_token(24)
+    token = EnrollmentToken(
+        token_hash=token_digest(secret), label=data.label, org_node_id=data.org_node_id, profile_id=data.profile_id,
+        max_uses=data.max_uses, expires_at=utcnow() + timedelta(hours=data.ttl_hours), created_by=principal.username,
+        created_at=utcnow(),
+    )
+    repository.add(session, token)
+    audit.record(
+        session, principal.actor, "enrollment_token.create", object_type="enrollment_token", object_id=token.id,
+        org_path=path, detail={"label": data.label, "max_uses": data.max_uses},
+    )
+    return EnrollmentTokenIssued(token=secret, **EnrollmentTokenRead.model_validate(token).model_dump())
+
+
+def list_tokens(session: Session, principal: Principal) -> Sequence[EnrollmentToken]:
+    """Enrollment tokens under the principal's subtrees (hashes only, never the secrets)."""
+    paths = [p for p, _ in _scopes(principal, Perm.TERMINAL_READ)]
+    return repository.list_tokens(session, paths=paths)
+
+
+def revoke_token(session: Session, principal: Principal, token_id: int) -> EnrollmentToken:
+    """Make an enrollment token unusable."""
+    token = repository.get_token(session, token_id)
+    if token is None:
+        raise NotFound(f"enrollment token {token_id} does not exist")
+    path = orgs.get_path(session, token.org_node_id)
+    principal.require(Perm.ENROLLMENT_WRITE, path)
+    token.revoked = True
+    session.flush()
+    audit.record(
+        session, principal.actor, "enrollment_token.revoke", object_type="enrollment_token", object_id=token.id, org_path=path
+    )
+    return token
+
+
+def preauthorize(session: Session, principal: Principal, data: PreauthorizedSerialCreate) -> PreauthorizedSerial:
+    """Approve a serial in advance, so that kiosk is approved as it enrolls."""
+    path = orgs.get_path(session, data.org_node_id)
+    principal.require(Perm.ENROLLMENT_WRITE, path)
+    if repository.get_preauthorized(session, data.serial) is not None:
+        raise Conflict(f"serial {data.serial} is already pre-authorised")
+    record = PreauthorizedSerial(
+        serial=data.serial, org_node_id=data.org_node_id, created_by=principal.username, created_at=utcnow()
+    )
+    repository.add(session, record)
+    audit.record(
+        session, principal.actor, "serial.preauthorize", object_type="preauthorized_serial", object_id=record.id,
+        org_path=path, detail={"serial": data.serial},
+    )
+    return record
+
+
+def list_preauthorized(session: Session, principal: Principal) -> Sequence[PreauthorizedSerial]:
+    paths = [p for p, _ in _scopes(principal, Perm.TERMINAL_READ)]
+    return repository.list_preauthorized(session, paths=paths)
+
+
+def vendors(session: Session) -> Sequence[Vendor]:
+    return repository.list_vendors(session)
+
+
+def profiles(session: Session) -> Sequence[TerminalProfile]:
+    return repository.list_profiles(session)
+
+
+# --- the terminal's side ----------------------------------------------------------------------------
+
+
+def _usable_token(session: Session, secret: str) -> EnrollmentToken:
+    token = repository.get_token_by_hash(session, token_digest(secret))
+    if token is None or token.revoked:
+        raise Unauthenticated("unknown enrollment token")
+    if as_utc(token.expires_at) <= utcnow():
+        raise Gone("this enrollment token has expired; ask the operator for a new one", code="enrollment_token_expired")
+    if token.uses >= token.max_uses:
+        raise Gone("this enrollment token has been used", code="enrollment_token_used")
+    return token
+
+
+def _vendor_for(session: Session, code: str) -> Vendor:
+    vendor = repository.get_vendor_by_code(session, code)
+    if vendor is None:
+        vendor = Vendor(code=code, name=code)
+        repository.add(session, vendor)
+    return vendor
+
+
+def enroll(session: Session, request: EnrollRequest, *, ip: str | None) -> Terminal:
+    """Register a kiosk with its own SM2 public key under the token's org node."""
+    token = _usable_token(session, request.enrollment_token)
+    try:
+        public_key = parse_public_key(request.public_key)
+    except CryptoError as exc:
+        raise InvalidInput(str(exc), code="bad_public_key") from exc
+    serial = request.hardware.serial
+    if repository.get_by_serial(session, serial) is not None:
+        raise Conflict(f"serial {serial} is already enrolled; revoke and delete it first", code="serial_enrolled")
+    if not repository.consume_token(session, token.id, utcnow()):
+        raise Gone("this enrollment token has been used", code="enrollment_token_used")
+    preauth = repository.get_preauthorized(session, serial)
+    approved = preauth is not None and preauth.used_at is None
+    terminal = Terminal(
+        serial=serial, vendor_id=_vendor_for(session, request.hardware.vendor).id, model=request.hardware.model,
+        profile_id=token.profile_id, org_node_id=preauth.org_node_id if approved and preauth else token.org_node_id,
+        public_key=public_key.hex(), hardware=request.hardware.model_dump(exclude_none=True),
+        enrollment_state=EnrollmentState.APPROVED if approved else EnrollmentState.PENDING, enrolled_at=utcnow(),
+    )
+    repository.add(session, terminal)
+    if approved and preauth:
+        preauth.used_at = utcnow()
+    repository.add_events(session, [TerminalEvent(
+        terminal_id=terminal.id, at=utcnow(), kind="enrollment", from_state=None, to_state=terminal.enrollment_state,
+        detail={"token": token.label, "preauthorized": approved},
+    )])
+    audit.record(
+        session, audit.Actor(username=f"terminal:{serial}", ip=ip), "terminal.enroll", object_type="terminal",
+        object_id=terminal.id, org_path=orgs.get_path(session, terminal.org_node_id), detail={"token_id": token.id},
+    )
+    return terminal
+
+
+def for_authentication(session: Session, terminal_id: int) -> Terminal:
+    """The terminal trying to authenticate, or 401."""
+    terminal = repository.get(session, terminal_id)
+    if terminal is None:
+        raise Unauthenticated("unknown terminal")
+    return terminal
+
+
+def require_usable(terminal: Terminal) -> None:
+    """Only approved terminals get tokens; a pending one is told to wait."""
+    state = terminal.enrollment_state
+    if state == EnrollmentState.PENDING:
+        raise DomainError("waiting for an operator to approve this terminal", code="enrollment_pending", status=403)
+    if state != EnrollmentState.APPROVED:
+        raise Unauthenticated(f"terminal is {state}", code=f"terminal_{state}")
+
+
+def get_profile(session: Session, profile_id: int) -> TerminalProfile:
+    """Profile `profile_id`, or NotFound."""
+    profile = repository.get_profile(session, profile_id)
+    if profile is None:
+        raise NotFound(f"profile {profile_id} does not exist")
+    return profile
+
+
+def ensure_profile(
+    session: Session, *, code: str, name: str, required: list[str], critical: list[str]
+) -> TerminalProfile:
+    """The profile `code`, created if missing (seeding)."""
+    profile = repository.get_profile_by_code(session, code)
+    if profile is None:
+        profile = TerminalProfile(code=code, name=name, required_devices=required, critical_devices=critical)
+        repository.add(session, profile)
+    return profile
+
+
+def ensure_vendor(session: Session, *, code: str, name: str) -> Vendor:
+    """The vendor `code`, created if missing."""
+    vendor = repository.get_vendor_by_code(session, code)
+    if vendor is None:
+        vendor = Vendor(code=code, name=name)
+        repository.add(session, vendor)
+    return vendor
