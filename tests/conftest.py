@@ -46,12 +46,23 @@ def db_url(tmp_path_factory: pytest.TempPathFactory) -> str:
 
 def truncate_all(database: Database) -> None:
     tables = [t.name for t in reversed(Base.metadata.sorted_tables)]
-    with database.engine.begin() as conn:
-        if database.is_sqlite:
+    if database.is_sqlite:
+        raw = database.engine.raw_connection()
+        try:
+            raw.execute("PRAGMA foreign_keys=OFF")
             for name in tables:
-                conn.execute(text(f'DELETE FROM "{name}"'))
-        else:
-            conn.execute(text("TRUNCATE " + ", ".join(f'"{n}"' for n in tables) + " RESTART IDENTITY CASCADE"))
+                raw.execute(f'DELETE FROM "{name}"')
+            raw.execute("DELETE FROM sqlite_sequence") if _has_sequence(raw) else None
+            raw.execute("PRAGMA foreign_keys=ON")
+        finally:
+            raw.close()
+        return
+    with database.engine.begin() as conn:
+        conn.execute(text("TRUNCATE " + ", ".join(f'"{n}"' for n in tables) + " RESTART IDENTITY CASCADE"))
+
+
+def _has_sequence(raw: object) -> bool:
+    return bool(raw.execute("SELECT 1 FROM sqlite_master WHERE name='sqlite_sequence'").fetchone())  # type: ignore[attr-defined]
 
 
 @pytest.fixture
@@ -65,7 +76,10 @@ def db(db_url: str) -> Iterator[Database]:
 
 def test_settings(db_url: str, **overrides: object) -> Settings:
     values: dict[str, object] = {
-        "db_url": db_url, "secret_key": "test-secret-key-0123456789", "background_jobs": False, "log_json": False,
+        "db_url": db_url,
+        "secret_key": "test-secret-key-0123456789",
+        "background_jobs": False,
+        "log_json": False,
     }
     values.update(overrides)
     return Settings(**values)  # type: ignore[arg-type]
@@ -120,7 +134,11 @@ class LivePlatform:
 def live_platform(db: Database, db_url: str) -> Iterator[LivePlatform]:
     """The platform over real HTTP with its background jobs on, at fast test intervals."""
     settings = test_settings(
-        db_url, background_jobs=True, heartbeat_flush_s=0.1, fleet_cache_refresh_s=0.2, sweep_interval_s=0.5,
+        db_url,
+        background_jobs=True,
+        heartbeat_flush_s=0.1,
+        fleet_cache_refresh_s=0.2,
+        sweep_interval_s=0.5,
         offline_grace_s=1,
     )
     live = LivePlatform(create_app(settings, db=db), free_port()).start()

@@ -21,7 +21,7 @@ PASSWORD = "correct-horse-battery"
 @dataclass
 class Tree:
     """city ─┬─ district A ─ street A ─ community A ─ site A
-             └─ district B ─ street B ─ community B ─ site B"""
+    └─ district B ─ street B ─ community B ─ site B"""
 
     city: OrgNode
     district_a: OrgNode
@@ -37,7 +37,9 @@ def _branch(session: Session, city: OrgNode, name: str) -> tuple[OrgNode, OrgNod
     district = orgs.insert(session, parent=city, kind=OrgKind.DISTRICT, name=f"{name}区")
     street = orgs.insert(session, parent=district, kind=OrgKind.STREET, name=f"{name}街道")
     community = orgs.insert(session, parent=street, kind=OrgKind.COMMUNITY, name=f"{name}社区")
-    site = orgs.insert(session, parent=community, kind=OrgKind.SITE, name=f"{name}服务中心", site_type="community")
+    site = orgs.insert(
+        session, parent=community, kind=OrgKind.SITE, name=f"{name}服务中心", site_type="community"
+    )
     return district, site
 
 
@@ -45,18 +47,29 @@ def create_tree(session: Session) -> Tree:
     city = orgs.insert(session, parent=None, kind=OrgKind.CITY, name="测试市")
     district_a, site_a = _branch(session, city, "甲")
     district_b, site_b = _branch(session, city, "乙")
-    profile = terminals.ensure_profile(session, code="STD", name="标准型", required=["IdCardReader", "Printer"],
-                                       critical=["IdCardReader"])
+    profile = terminals.ensure_profile(
+        session, code="STD", name="标准型", required=["IdCardReader", "Printer"], critical=["IdCardReader"]
+    )
     return Tree(
-        city=city, district_a=district_a, site_a=site_a, district_b=district_b, site_b=site_b,
+        city=city,
+        district_a=district_a,
+        site_a=site_a,
+        district_b=district_b,
+        site_b=site_b,
         vendor_x=terminals.ensure_vendor(session, code="VX", name="Vendor X"),
-        vendor_y=terminals.ensure_vendor(session, code="VY", name="Vendor Y"), profile=profile,
+        vendor_y=terminals.ensure_vendor(session, code="VY", name="Vendor Y"),
+        profile=profile,
     )
 
 
-def create_user(session: Session, username: str, role: Role, node: OrgNode, vendor: Vendor | None = None) -> int:
+def create_user(
+    session: Session, username: str, role: Role, node: OrgNode, vendor: Vendor | None = None
+) -> int:
     user = accounts.bootstrap_user(
-        session, username=username, display_name=username, password=PASSWORD,
+        session,
+        username=username,
+        display_name=username,
+        password=PASSWORD,
         grants=[GrantCreate(role=role, org_node_id=node.id, vendor_id=vendor.id if vendor else None)],
     )
     return user.id
@@ -64,9 +77,13 @@ def create_user(session: Session, username: str, role: Role, node: OrgNode, vend
 
 def create_terminal(session: Session, *, site: OrgNode, vendor: Vendor, **overrides: object) -> Terminal:
     values: dict[str, object] = {
-        "serial": f"T-{site.id}-{vendor.code}-{utcnow().timestamp():.6f}", "vendor_id": vendor.id, "model": "M1",
-        "org_node_id": site.id, "public_key": SM2KeyPair.generate().public_hex,
-        "enrollment_state": EnrollmentState.APPROVED, "enrolled_at": utcnow(),
+        "serial": f"T-{site.id}-{vendor.code}-{utcnow().timestamp():.6f}",
+        "vendor_id": vendor.id,
+        "model": "M1",
+        "org_node_id": site.id,
+        "public_key": SM2KeyPair.generate().public_hex,
+        "enrollment_state": EnrollmentState.APPROVED,
+        "enrolled_at": utcnow(),
     }
     values.update(overrides)
     terminal = Terminal(**values)

@@ -66,7 +66,9 @@ def simulate(
     """Run N simulated kiosks in one process against a platform."""
     from govkiosk.sim.fleet import run_fleet_cli
 
-    run_fleet_cli(platform=platform, terminals=terminals, enroll_token=enroll_token, state_dir=state_dir, seed=seed)
+    run_fleet_cli(
+        platform=platform, terminals=terminals, enroll_token=enroll_token, state_dir=state_dir, seed=seed
+    )
 
 
 @app.command()

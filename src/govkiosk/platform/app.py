@@ -35,8 +35,12 @@ log = structlog.get_logger("govkiosk.platform")
 RETRY_AFTER_S = "5"
 
 
-def _error(status: int, code: str, message: str, headers: dict[str, str] | None = None, **extra: object) -> JSONResponse:
-    return JSONResponse({"error": {"code": code, "message": message, **extra}}, status_code=status, headers=headers)
+def _error(
+    status: int, code: str, message: str, headers: dict[str, str] | None = None, **extra: object
+) -> JSONResponse:
+    return JSONResponse(
+        {"error": {"code": code, "message": message, **extra}}, status_code=status, headers=headers
+    )
 
 
 def _install_error_handlers(app: FastAPI) -> None:
@@ -47,7 +51,8 @@ def _install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(RequestValidationError)
     async def invalid(_request: Request, exc: RequestValidationError) -> JSONResponse:
         details = [
-            {"loc": list(e.get("loc", ())), "msg": e.get("msg", ""), "type": e.get("type", "")} for e in exc.errors()
+            {"loc": list(e.get("loc", ())), "msg": e.get("msg", ""), "type": e.get("type", "")}
+            for e in exc.errors()
         ]
         first = details[0] if details else {"loc": [], "msg": "invalid request"}
         where = ".".join(str(p) for p in first["loc"][1:]) or "body"
@@ -57,8 +62,12 @@ def _install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(PoolTimeoutError)
     async def database_down(_request: Request, exc: Exception) -> JSONResponse:
         log.error("database unavailable", error=str(exc).splitlines()[0][:200])
-        return _error(503, "database_unavailable", "the database is unavailable; retry shortly",
-                      {"Retry-After": RETRY_AFTER_S})
+        return _error(
+            503,
+            "database_unavailable",
+            "the database is unavailable; retry shortly",
+            {"Retry-After": RETRY_AFTER_S},
+        )
 
     @app.exception_handler(DBAPIError)
     async def database_error(_request: Request, exc: DBAPIError) -> JSONResponse:
@@ -82,7 +91,9 @@ def _install_observability(app: FastAPI) -> None:
             with db.engine.connect() as conn:
                 conn.execute(text("SELECT 1"))
         except Exception:  # noqa: BLE001 - any failure means "not healthy", which is the answer
-            return JSONResponse({"status": "degraded", "database": "unavailable"}, 503, {"Retry-After": RETRY_AFTER_S})
+            return JSONResponse(
+                {"status": "degraded", "database": "unavailable"}, 503, {"Retry-After": RETRY_AFTER_S}
+            )
         return JSONResponse({"status": "ok", "database": "ok", "version": govkiosk.__version__})
 
     @app.get("/livez", tags=["observability"])
@@ -115,7 +126,9 @@ def create_app(settings: Settings | None = None, *, db: Database | None = None) 
         hub.listeners.remove(runtime.action_queued)
 
     app = FastAPI(
-        title="govkiosk platform", version=govkiosk.__version__, lifespan=lifespan,
+        title="govkiosk platform",
+        version=govkiosk.__version__,
+        lifespan=lifespan,
         description="Admin API (/api/v1), terminal API (/api/terminal/v1) and console of govkiosk.",
     )
     app.state.settings = settings
@@ -123,7 +136,15 @@ def create_app(settings: Settings | None = None, *, db: Database | None = None) 
     app.state.runtime = runtime
     _install_error_handlers(app)
     _install_observability(app)
-    for router in (accounts_router, orgs_router, terminals_router, actions_router, configs_router, audit_router, fleet_router):
+    for router in (
+        accounts_router,
+        orgs_router,
+        terminals_router,
+        actions_router,
+        configs_router,
+        audit_router,
+        fleet_router,
+    ):
         app.include_router(router)
     mount_console(app)
     return app

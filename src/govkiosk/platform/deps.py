@@ -51,11 +51,18 @@ def get_session(request: Request) -> Iterator[Session]:
 def _failure_event(request: Request, exc: DomainError) -> AuditEvent:
     principal: Principal | None = getattr(request.state, "principal", None)
     route = request.scope.get("route")
+    org_path = getattr(exc, "org_path", None) or (
+        principal.grants[0].path if principal and principal.grants else None
+    )
     return AuditEvent(
-        at=utcnow(), actor_id=principal.user_id if principal else None,
+        at=utcnow(),
+        actor_id=principal.user_id if principal else None,
         actor=principal.username if principal else "anonymous",
-        action=f"{request.method} {getattr(route, 'path', request.url.path)}", object_type="request",
-        object_id=None, org_path=None, ip=client_ip(request),
+        action=f"{request.method} {getattr(route, 'path', request.url.path)}",
+        object_type="request",
+        object_id=None,
+        org_path=org_path,
+        ip=client_ip(request),
         outcome="denied" if isinstance(exc, Forbidden) else "failed",
         detail={"code": exc.code, "message": exc.message[:300], "path": request.url.path},
     )
@@ -78,7 +85,9 @@ def get_principal(request: Request, session: SessionDep) -> Principal:
         cookie = request.cookies.get(SESSION_COOKIE)
         if not cookie:
             raise Unauthenticated()
-        principal, record = accounts.principal_for_secret(session, cookie, kind="console", ip=client_ip(request))
+        principal, record = accounts.principal_for_secret(
+            session, cookie, kind="console", ip=client_ip(request)
+        )
         request.state.csrf_token = record.csrf_token
         if request.method not in SAFE_METHODS:
             sent = request.headers.get("x-csrf-token")

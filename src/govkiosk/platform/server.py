@@ -28,4 +28,6 @@ def run(*, db_url: str | None, host: str, port: int, upgrade: bool) -> None:
     database = Database(settings.db_url)
     if upgrade:
         migrate.upgrade(database.engine)
-    uvicorn.run(create_app(settings, db=database), host=host, port=port, log_level="warning", access_log=False)
+    uvicorn.run(
+        create_app(settings, db=database), host=host, port=port, log_level="warning", access_log=False
+    )

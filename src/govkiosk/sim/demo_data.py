@@ -20,17 +20,38 @@ from govkiosk.platform.terminals import service as terminals
 SHARED_DATA = Path(__file__).resolve().parents[4].parent / "shared" / "data" / "shenzhen"
 
 ALL_DEVICES = [
-    "IdCardReader", "CardReader", "BarcodeReader", "Camera", "Biometric", "DocumentScanner", "Printer",
-    "SignaturePad", "Keyboard", "Audio", "Lights",
+    "IdCardReader",
+    "CardReader",
+    "BarcodeReader",
+    "Camera",
+    "Biometric",
+    "DocumentScanner",
+    "Printer",
+    "SignaturePad",
+    "Keyboard",
+    "Audio",
+    "Lights",
 ]
 PROFILES = [
     ("STD", "标准型综合自助终端 / Standard kiosk", ALL_DEVICES, ["IdCardReader", "Printer", "Biometric"]),
-    ("COMPACT", "简约型自助终端 / Compact kiosk", ["IdCardReader", "BarcodeReader", "Camera", "Biometric", "Printer", "Audio"],
-     ["IdCardReader", "Biometric"]),
-    ("BANK-REUSE", "银行利旧终端 / Reused bank kiosk", ["IdCardReader", "CardReader", "Keyboard", "Printer", "Camera"],
-     ["IdCardReader"]),
+    (
+        "COMPACT",
+        "简约型自助终端 / Compact kiosk",
+        ["IdCardReader", "BarcodeReader", "Camera", "Biometric", "Printer", "Audio"],
+        ["IdCardReader", "Biometric"],
+    ),
+    (
+        "BANK-REUSE",
+        "银行利旧终端 / Reused bank kiosk",
+        ["IdCardReader", "CardReader", "Keyboard", "Printer", "Camera"],
+        ["IdCardReader"],
+    ),
 ]
-VENDORS = [("SIM-A", "模拟厂商甲 (simulated)"), ("SIM-B", "模拟厂商乙 (simulated)"), ("SIM-C", "模拟厂商丙 (simulated)")]
+VENDORS = [
+    ("SIM-A", "模拟厂商甲 (simulated)"),
+    ("SIM-B", "模拟厂商乙 (simulated)"),
+    ("SIM-C", "模拟厂商丙 (simulated)"),
+]
 
 
 @dataclass(frozen=True)
@@ -58,12 +79,20 @@ def _rows(name: str) -> list[dict[str, str]]:
 
 def seed_org_tree(session: Session, *, rng: random.Random) -> tuple[OrgNode, dict[str, OrgNode]]:
     """City → 10 districts → 74 streets (real) → 2 communities each → sites (demo)."""
-    city = orgs.insert(session, parent=None, kind=OrgKind.CITY, name="深圳市", name_en="Shenzhen", code="440300")
+    city = orgs.insert(
+        session, parent=None, kind=OrgKind.CITY, name="深圳市", name_en="Shenzhen", code="440300"
+    )
     districts: dict[str, OrgNode] = {}
     for row in _rows("districts.csv"):
         districts[row["name"]] = orgs.insert(
-            session, parent=city, kind=OrgKind.DISTRICT, name=row["name"], name_en=row["name_en"],
-            code=row["adcode"] or None, lat=float(row["lat"]), lon=float(row["lon"]),
+            session,
+            parent=city,
+            kind=OrgKind.DISTRICT,
+            name=row["name"],
+            name_en=row["name_en"],
+            code=row["adcode"] or None,
+            lat=float(row["lat"]),
+            lon=float(row["lon"]),
             population=int(row["population_2020"]),
         )
     for row in _rows("streets.csv"):
@@ -76,13 +105,20 @@ def seed_org_tree(session: Session, *, rng: random.Random) -> tuple[OrgNode, dic
 def _seed_communities(session: Session, street: OrgNode, district: OrgNode, rng: random.Random) -> None:
     stem = street.name.removesuffix("街道")
     for number, label in ((1, "一"), (2, "二")):
-        community = orgs.insert(session, parent=street, kind=OrgKind.COMMUNITY, name=f"{stem}{label}社区（演示）", is_demo=True)
+        community = orgs.insert(
+            session, parent=street, kind=OrgKind.COMMUNITY, name=f"{stem}{label}社区（演示）", is_demo=True
+        )
         sites = [(f"{stem}{label}社区党群服务中心", SiteType.COMMUNITY)]
         if number == 1:
             sites.append((f"{street.name}政务服务中心", SiteType.SERVICE_HALL))
         for name, site_type in sites:
             orgs.insert(
-                session, parent=community, kind=OrgKind.SITE, name=name, site_type=site_type, is_demo=True,
+                session,
+                parent=community,
+                kind=OrgKind.SITE,
+                name=name,
+                site_type=site_type,
+                is_demo=True,
                 lat=round((district.lat or 22.55) + rng.uniform(-0.04, 0.04), 5),
                 lon=round((district.lon or 114.05) + rng.uniform(-0.05, 0.05), 5),
                 address=f"深圳市{district.name}{street.name}（演示地址）",
@@ -101,15 +137,28 @@ def seed(session: Session, *, heartbeat_interval_s: int = 15) -> OrgNode:
         "admin": GrantCreate(role=Role.PLATFORM_ADMIN, org_node_id=city.id),
         "futian-op": GrantCreate(role=Role.DISTRICT_OPERATOR, org_node_id=futian.id),
         "auditor": GrantCreate(role=Role.AUDITOR, org_node_id=city.id),
-        "vendor-a": GrantCreate(role=Role.VENDOR_MAINTAINER, org_node_id=city.id, vendor_id=vendors["SIM-A"].id),
+        "vendor-a": GrantCreate(
+            role=Role.VENDOR_MAINTAINER, org_node_id=city.id, vendor_id=vendors["SIM-A"].id
+        ),
     }
     for login in DEMO_LOGINS:
         accounts.bootstrap_user(
-            session, username=login.username, display_name=f"演示 {login.role}", password=login.password,
-            grants=[grants[login.username]], is_demo=True,
+            session,
+            username=login.username,
+            display_name=f"演示 {login.role}",
+            password=login.password,
+            grants=[grants[login.username]],
+            is_demo=True,
         )
-    session.add(ConfigLayer(scope="org", scope_id=city.id, values={"heartbeat_interval_s": heartbeat_interval_s},
-                            updated_at=utcnow(), updated_by="demo"))
+    session.add(
+        ConfigLayer(
+            scope="org",
+            scope_id=city.id,
+            values={"heartbeat_interval_s": heartbeat_interval_s},
+            updated_at=utcnow(),
+            updated_by="demo",
+        )
+    )
     session.flush()
     return city
 

@@ -29,11 +29,14 @@ _READS = {Perm.ORG_READ, Perm.TERMINAL_READ, Perm.ACTION_READ, Perm.CONFIG_READ}
 ROLE_PERMS: dict[Role, frozenset[Perm]] = {
     Role.PLATFORM_ADMIN: frozenset(Perm) - {Perm.AUDIT_READ},
     Role.DISTRICT_OPERATOR: frozenset(
-        _READS | {Perm.TERMINAL_WRITE, Perm.ENROLLMENT_WRITE, Perm.ACTION_WRITE, Perm.CONFIG_WRITE, Perm.USER_READ}
+        _READS
+        | {Perm.TERMINAL_WRITE, Perm.ENROLLMENT_WRITE, Perm.ACTION_WRITE, Perm.CONFIG_WRITE, Perm.USER_READ}
     ),
     # 三员分立: the auditor reads everything in its subtree and the audit log, and changes nothing.
     Role.AUDITOR: frozenset(_READS | {Perm.USER_READ, Perm.AUDIT_READ}),
-    Role.VENDOR_MAINTAINER: frozenset({Perm.ORG_READ, Perm.TERMINAL_READ, Perm.ACTION_READ, Perm.ACTION_WRITE}),
+    Role.VENDOR_MAINTAINER: frozenset(
+        {Perm.ORG_READ, Perm.TERMINAL_READ, Perm.ACTION_READ, Perm.ACTION_WRITE}
+    ),
 }
 
 ROLE_LABELS = {
@@ -88,18 +91,20 @@ class Principal:
         return scopes
 
     def can(self, perm: Perm, org_path: str | None, *, vendor_id: int | None = None) -> bool:
-        """Whether `perm` holds on an object at `org_path` (made by `vendor_id`, if a terminal)."""
+        """Whether `perm` holds on an object at `org_path`; for vendor-owned objects (terminals and what
+        hangs on them) pass `vendor_id`, which vendor maintainers' grants must match."""
         if org_path is None:
             return False
         for scope in self.scopes(perm):
-            if org_path.startswith(scope.path) and (scope.vendor_id is None or scope.vendor_id == vendor_id):
+            vendor_ok = scope.vendor_id is None or vendor_id is None or scope.vendor_id == vendor_id
+            if org_path.startswith(scope.path) and vendor_ok:
                 return True
         return False
 
     def require(self, perm: Perm, org_path: str | None, *, vendor_id: int | None = None) -> None:
         """Raise Forbidden unless `perm` holds on the object."""
         if not self.can(perm, org_path, vendor_id=vendor_id):
-            raise Forbidden(f"'{perm}' is not granted to {self.username} on this object")
+            raise Forbidden(f"'{perm}' is not granted to {self.username} on this object", org_path=org_path)
 
     def require_any(self, perm: Perm) -> list[Scope]:
         """The scopes of `perm`; Forbidden when there are none (used by list endpoints)."""

@@ -6,7 +6,15 @@ from fastapi import APIRouter, Depends, Request, status
 from fastapi.security import OAuth2PasswordRequestForm
 
 from govkiosk.platform.accounts import service
-from govkiosk.platform.accounts.schemas import GrantCreate, GrantRead, MeRead, TokenRead, UserCreate, UserRead, UserUpdate
+from govkiosk.platform.accounts.schemas import (
+    GrantCreate,
+    GrantRead,
+    MeRead,
+    TokenRead,
+    UserCreate,
+    UserRead,
+    UserUpdate,
+)
 from govkiosk.platform.core.pagination import Page
 from govkiosk.platform.deps import PrincipalDep, SessionDep, SettingsDep, client_ip
 
@@ -15,22 +23,25 @@ router = APIRouter(prefix="/api/v1", tags=["accounts"])
 
 @router.post("/auth/token", response_model=TokenRead)
 def token(
-    request: Request, form: Annotated[OAuth2PasswordRequestForm, Depends()], session: SessionDep, settings: SettingsDep
+    request: Request,
+    form: Annotated[OAuth2PasswordRequestForm, Depends()],
+    session: SessionDep,
+    settings: SettingsDep,
 ) -> TokenRead:
     """OAuth2 password flow for machine clients: an access token for the admin API."""
-    user = service.authenticate(session, username=form.username, password=form.password, ip=client_ip(request))
-    secret, _ = service.open_session(session, user, kind="api", ttl_s=settings.api_token_ttl_s, ip=client_ip(request))
+    user = service.authenticate(
+        session, username=form.username, password=form.password, ip=client_ip(request)
+    )
+    secret, _ = service.open_session(
+        session, user, kind="api", ttl_s=settings.api_token_ttl_s, ip=client_ip(request)
+    )
     return TokenRead(access_token=secret, expires_in=settings.api_token_ttl_s)
 
 
 @router.get("/me", response_model=MeRead)
 def me(principal: PrincipalDep, session: SessionDep) -> MeRead:
     """Who the caller is and what they hold."""
-    user = service.get_user(session, principal, principal.user_id) if principal.grants else None
-    return MeRead(
-        id=principal.user_id, username=principal.username, display_name=principal.display_name,
-        grants=user.grants if user else [],
-    )
+    return service.me(session, principal)
 
 
 @router.get("/users", response_model=Page[UserRead])

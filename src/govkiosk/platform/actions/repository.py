@@ -30,7 +30,9 @@ def deliverable(session: Session, terminal_id: int, now: datetime) -> Sequence[A
 
 
 def terminals_with_unstarted(session: Session) -> set[int]:
-    return set(session.scalars(select(Action.terminal_id).where(Action.state.in_(UNSTARTED_STATES)).distinct()).all())
+    return set(
+        session.scalars(select(Action.terminal_id).where(Action.state.in_(UNSTARTED_STATES)).distinct()).all()
+    )
 
 
 def expire_due(session: Session, now: datetime) -> int:

@@ -16,7 +16,9 @@ def list_actions(terminal_id: int, principal: PrincipalDep, session: SessionDep)
     return Page(items=[ActionRead.model_validate(r) for r in rows], total=len(rows))
 
 
-@router.post("/terminals/{terminal_id}/actions", response_model=ActionRead, status_code=status.HTTP_201_CREATED)
+@router.post(
+    "/terminals/{terminal_id}/actions", response_model=ActionRead, status_code=status.HTTP_201_CREATED
+)
 def create_action(
     terminal_id: int, data: ActionCreate, principal: PrincipalDep, session: SessionDep, runtime: RuntimeDep
 ) -> ActionRead:

@@ -31,13 +31,22 @@ def create(session: Session, principal: Principal, terminal_id: int, data: Actio
         raise Conflict(f"terminal {terminal_id} is {terminal.enrollment_state}; it takes no commands")
     now = utcnow()
     action = Action(
-        terminal_id=terminal.id, kind=data.kind, params=data.params, state=ActionState.QUEUED,
-        created_by=principal.username, created_at=now,
+        terminal_id=terminal.id,
+        kind=data.kind,
+        params=data.params,
+        state=ActionState.QUEUED,
+        created_by=principal.username,
+        created_at=now,
         expires_at=now + timedelta(seconds=data.ttl_s or get_settings().action_default_ttl_s),
     )
     repository.add(session, action)
     audit.record(
-        session, principal.actor, f"action.{data.kind}", object_type="action", object_id=action.id, org_path=path,
+        session,
+        principal.actor,
+        f"action.{data.kind}",
+        object_type="action",
+        object_id=action.id,
+        org_path=path,
         detail={"terminal_id": terminal.id, "serial": terminal.serial},
     )
     on_commit(session, lambda: hub.nudge(terminal.id, f"action {action.id}"))
@@ -56,11 +65,20 @@ def get(session: Session, principal: Principal, action_id: int) -> ActionResultR
     """One action with its result; reading a screenshot or logs is audited."""
     action, path = _get_for(session, principal, action_id, Perm.ACTION_READ)
     if action.kind in SENSITIVE_RESULTS and action.result:
-        audit.record(session, principal.actor, "action.result.read", object_type="action", object_id=action.id, org_path=path)
+        audit.record(
+            session,
+            principal.actor,
+            "action.result.read",
+            object_type="action",
+            object_id=action.id,
+            org_path=path,
+        )
     return ActionResultRead.model_validate(action)
 
 
-def list_for_terminal(session: Session, principal: Principal, terminal_id: int, *, limit: int = 50) -> Sequence[Action]:
+def list_for_terminal(
+    session: Session, principal: Principal, terminal_id: int, *, limit: int = 50
+) -> Sequence[Action]:
     """The terminal's recent actions, newest first."""
     terminals.get_for(session, principal, terminal_id, Perm.ACTION_READ)
     return repository.for_terminal(session, terminal_id, limit=limit)
@@ -74,7 +92,9 @@ def cancel(session: Session, principal: Principal, action_id: int) -> Action:
     action.state = ActionState.CANCELED
     action.finished_at = utcnow()
     session.flush()
-    audit.record(session, principal.actor, "action.cancel", object_type="action", object_id=action.id, org_path=path)
+    audit.record(
+        session, principal.actor, "action.cancel", object_type="action", object_id=action.id, org_path=path
+    )
     return action
 
 

@@ -25,6 +25,12 @@ def search(
     scopes = principal.require_any(Perm.AUDIT_READ)
     paths = None if any(s.path == "/" for s in scopes) else [s.path for s in scopes]
     rows, total = service.search(session, query, paths=paths, limit=limit, offset=offset)
-    service.record(session, principal.actor, "audit.search", object_type="audit", org_path=scopes[0].path,
-                   detail=query.model_dump(exclude_none=True, mode="json"))
+    service.record(
+        session,
+        principal.actor,
+        "audit.search",
+        object_type="audit",
+        org_path=scopes[0].path,
+        detail=query.model_dump(exclude_none=True, mode="json"),
+    )
     return Page(items=[AuditEventRead.model_validate(r) for r in rows], total=total)

@@ -11,13 +11,17 @@ CONFIG_GENERATION = "config"
 
 
 def get_layer(session: Session, scope: str, scope_id: int) -> ConfigLayer | None:
-    return session.scalars(select(ConfigLayer).where(ConfigLayer.scope == scope, ConfigLayer.scope_id == scope_id)).first()
+    return session.scalars(
+        select(ConfigLayer).where(ConfigLayer.scope == scope, ConfigLayer.scope_id == scope_id)
+    ).first()
 
 
 def get_layers(session: Session, keys: Sequence[tuple[str, int]]) -> dict[tuple[str, int], ConfigLayer]:
     if not keys:
         return {}
-    rows = session.scalars(select(ConfigLayer).where(tuple_(ConfigLayer.scope, ConfigLayer.scope_id).in_(keys))).all()
+    rows = session.scalars(
+        select(ConfigLayer).where(tuple_(ConfigLayer.scope, ConfigLayer.scope_id).in_(keys))
+    ).all()
     return {(r.scope, r.scope_id): r for r in rows}
 
 

@@ -13,8 +13,10 @@ from govkiosk.platform.terminals import service as terminals
 router = APIRouter(prefix="/api/v1", tags=["configs"])
 
 
-def _scope_path(session: SessionDep, principal: PrincipalDep, scope: ConfigScope, scope_id: int) -> tuple[str, int | None]:
-    """The org path (and vendor) that authorises a layer: its node, the terminal's node, or the root for profiles."""
+def _scope_path(
+    session: SessionDep, principal: PrincipalDep, scope: ConfigScope, scope_id: int
+) -> tuple[str, int | None]:
+    """The org path (and vendor) that authorises a layer: its node, its terminal's node, or the root."""
     if scope is ConfigScope.ORG:
         return orgs.get_path(session, scope_id), None
     if scope is ConfigScope.TERMINAL:
@@ -25,7 +27,9 @@ def _scope_path(session: SessionDep, principal: PrincipalDep, scope: ConfigScope
 
 
 @router.get("/configs/{scope}/{scope_id}", response_model=ConfigLayerRead)
-def get_layer(scope: ConfigScope, scope_id: int, principal: PrincipalDep, session: SessionDep) -> ConfigLayerRead:
+def get_layer(
+    scope: ConfigScope, scope_id: int, principal: PrincipalDep, session: SessionDep
+) -> ConfigLayerRead:
     """The values set at one scope."""
     path, _ = _scope_path(session, principal, scope, scope_id)
     return service.get_layer(session, principal, scope, scope_id, path)

@@ -42,7 +42,9 @@ def merge(base: dict[str, Any], layer: dict[str, Any]) -> dict[str, Any]:
     return merged
 
 
-def resolve(session: Session, *, org_ids: list[int], profile_id: int | None, terminal_id: int) -> ResolvedConfig:
+def resolve(
+    session: Session, *, org_ids: list[int], profile_id: int | None, terminal_id: int
+) -> ResolvedConfig:
     """The configuration of one terminal: defaults, org chain root→site, profile, terminal."""
     keys = [(ConfigScope.ORG.value, i) for i in org_ids]
     if profile_id is not None:
@@ -77,26 +79,39 @@ def _validate(values: dict[str, Any]) -> None:
         raise InvalidInput("a configuration layer is limited to 64 kB")
 
 
-def get_layer(session: Session, principal: Principal, scope: ConfigScope, scope_id: int, path: str) -> ConfigLayerRead:
+def get_layer(
+    session: Session, principal: Principal, scope: ConfigScope, scope_id: int, path: str
+) -> ConfigLayerRead:
     """One layer, readable when CONFIG_READ holds on `path` (the object's org path)."""
     principal.require(Perm.CONFIG_READ, path)
     layer = repository.get_layer(session, scope.value, scope_id)
     return ConfigLayerRead(
-        scope=scope, scope_id=scope_id, values=layer.values if layer else {},
-        updated_at=layer.updated_at if layer else None, updated_by=layer.updated_by if layer else None,
+        scope=scope,
+        scope_id=scope_id,
+        values=layer.values if layer else {},
+        updated_at=layer.updated_at if layer else None,
+        updated_by=layer.updated_by if layer else None,
     )
 
 
 def put_layer(
-    session: Session, principal: Principal, scope: ConfigScope, scope_id: int, path: str, data: ConfigLayerWrite,
-    *, vendor_id: int | None = None,
+    session: Session,
+    principal: Principal,
+    scope: ConfigScope,
+    scope_id: int,
+    path: str,
+    data: ConfigLayerWrite,
+    *,
+    vendor_id: int | None = None,
 ) -> ConfigLayerRead:
     """Set keys at one scope (null removes a key) and invalidate every node's cached ETags."""
     principal.require(Perm.CONFIG_WRITE, path, vendor_id=vendor_id)
     _validate(data.values)
     layer = repository.get_layer(session, scope.value, scope_id)
     if layer is None:
-        layer = ConfigLayer(scope=scope.value, scope_id=scope_id, values={}, updated_at=utcnow(), updated_by="")
+        layer = ConfigLayer(
+            scope=scope.value, scope_id=scope_id, values={}, updated_at=utcnow(), updated_by=""
+        )
         repository.add(session, layer)
     values = {k: v for k, v in merge(layer.values, data.values).items() if v is not None}
     layer.values = values
@@ -105,8 +120,13 @@ def put_layer(
     session.flush()
     bump_generation(session)
     audit.record(
-        session, principal.actor, "config.update", object_type=f"config_{scope.value}", object_id=scope_id,
-        org_path=path, detail={"keys": sorted(data.values)},
+        session,
+        principal.actor,
+        "config.update",
+        object_type=f"config_{scope.value}",
+        object_id=scope_id,
+        org_path=path,
+        detail={"keys": sorted(data.values)},
     )
     return get_layer(session, principal, scope, scope_id, path)
 

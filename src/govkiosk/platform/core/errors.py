@@ -8,7 +8,12 @@ class DomainError(Exception):
     code = "bad_request"
 
     def __init__(
-        self, message: str, *, code: str | None = None, status: int | None = None, headers: dict[str, str] | None = None
+        self,
+        message: str,
+        *,
+        code: str | None = None,
+        status: int | None = None,
+        headers: dict[str, str] | None = None,
     ):
         super().__init__(message)
         self.message = message
@@ -40,6 +45,10 @@ class Unauthenticated(DomainError):
 class Forbidden(DomainError):
     status_code = 403
     code = "forbidden"
+
+    def __init__(self, message: str, *, org_path: str | None = None):
+        super().__init__(message)
+        self.org_path = org_path  # where the refused object lies, for the audit log
 
 
 class Gone(DomainError):

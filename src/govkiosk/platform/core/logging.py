@@ -8,7 +8,11 @@ import structlog
 
 def configure(*, json_logs: bool = True, level: int = logging.INFO) -> None:
     """Route structlog and the standard library's logging to stderr, as JSON when asked."""
-    renderer = structlog.processors.JSONRenderer(ensure_ascii=False) if json_logs else structlog.dev.ConsoleRenderer()
+    renderer = (
+        structlog.processors.JSONRenderer(ensure_ascii=False)
+        if json_logs
+        else structlog.dev.ConsoleRenderer()
+    )
     structlog.configure(
         processors=[
             structlog.contextvars.merge_contextvars,

@@ -54,7 +54,9 @@ class Database:
     def __init__(self, url: str):
         self.engine = make_engine(url)
         self._reader = sessionmaker(self.engine, expire_on_commit=False)
-        writer_bind = self.engine.execution_options(sqlite_immediate=True) if is_sqlite(self.engine) else self.engine
+        writer_bind = (
+            self.engine.execution_options(sqlite_immediate=True) if is_sqlite(self.engine) else self.engine
+        )
         self._writer = sessionmaker(writer_bind, expire_on_commit=False)
 
     @property

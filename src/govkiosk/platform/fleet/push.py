@@ -4,6 +4,7 @@ A node holds the sockets of the kiosks connected to it; a nudge for a kiosk conn
 simply not delivered there, and the kiosk picks its action up at its next heartbeat."""
 
 import asyncio
+import contextlib
 import json
 from collections.abc import Callable
 
@@ -41,10 +42,9 @@ class PushHub:
 
 
 async def _send(socket: WebSocket, message: str) -> None:
-    try:
+    # A socket closing under us is normal; the kiosk polls at its next heartbeat anyway.
+    with contextlib.suppress(Exception):
         await socket.send_text(message)
-    except Exception:  # noqa: BLE001 - a socket closing under us is normal; the kiosk polls anyway
-        pass
 
 
 hub = PushHub()

@@ -47,13 +47,17 @@ def enroll(data: EnrollRequest, request: Request, session: SessionDep) -> Enroll
 
 
 @router.post("/auth/challenge", response_model=ChallengeResponse)
-def challenge(data: ChallengeRequest, session: SessionDep, runtime: RuntimeDep, settings: SettingsDep) -> ChallengeResponse:
+def challenge(
+    data: ChallengeRequest, session: SessionDep, runtime: RuntimeDep, settings: SettingsDep
+) -> ChallengeResponse:
     """A one-time challenge for the terminal to sign."""
     return service.issue_challenge(session, runtime, data.terminal_id, settings)
 
 
 @router.post("/auth/token", response_model=TokenResponse)
-def token(data: TokenRequest, session: SessionDep, runtime: RuntimeDep, settings: SettingsDep) -> TokenResponse:
+def token(
+    data: TokenRequest, session: SessionDep, runtime: RuntimeDep, settings: SettingsDep
+) -> TokenResponse:
     """A short-lived token for a correctly signed challenge."""
     return service.issue_token(session, runtime, data, settings)
 
@@ -71,7 +75,10 @@ def _deliver(db: Database, terminal_id: int) -> list:
 
 @router.post("/heartbeat", response_model=HeartbeatResponse)
 async def heartbeat(
-    data: HeartbeatRequest, request: Request, runtime: RuntimeDep, authorization: str | None = Header(default=None)
+    data: HeartbeatRequest,
+    request: Request,
+    runtime: RuntimeDep,
+    authorization: str | None = Header(default=None),
 ) -> HeartbeatResponse:
     """Report liveness and state; the answer carries the interval, pending actions and the config ETag."""
     terminal_id = _terminal(runtime, authorization)
@@ -81,18 +88,30 @@ async def heartbeat(
         cached = await run_in_threadpool(_config_of, db, terminal_id)
         runtime.config_cache[terminal_id] = cached
     etag, interval = cached
-    runtime.buffer_heartbeat(BufferedHeartbeat(
-        terminal_id=terminal_id, seen=time.time(), ip=client_ip(request), status=data.status,
-        peripherals=[p.model_dump() for p in data.peripherals], versions=data.installed, metrics=data.metrics,
-        interval_s=interval,
-    ))
-    pending = await run_in_threadpool(_deliver, db, terminal_id) if terminal_id in runtime.unstarted_actions else []
+    runtime.buffer_heartbeat(
+        BufferedHeartbeat(
+            terminal_id=terminal_id,
+            seen=time.time(),
+            ip=client_ip(request),
+            status=data.status,
+            peripherals=[p.model_dump() for p in data.peripherals],
+            versions=data.installed,
+            metrics=data.metrics,
+            interval_s=interval,
+        )
+    )
+    pending = (
+        await run_in_threadpool(_deliver, db, terminal_id) if terminal_id in runtime.unstarted_actions else []
+    )
     return HeartbeatResponse(interval_s=interval, actions=pending, config_etag=etag)
 
 
 @router.post("/actions/{action_id}/feedback")
 def feedback(
-    action_id: int, data: ActionFeedback, session: SessionDep, runtime: RuntimeDep,
+    action_id: int,
+    data: ActionFeedback,
+    session: SessionDep,
+    runtime: RuntimeDep,
     authorization: str | None = Header(default=None),
 ) -> dict:
     """The terminal's report on an action; 410 when the action is no longer active."""
@@ -102,7 +121,10 @@ def feedback(
 
 @router.get("/config", response_model=ConfigResponse, responses={304: {"description": "unchanged"}})
 def config(
-    session: SessionDep, runtime: RuntimeDep, response: Response, authorization: str | None = Header(default=None),
+    session: SessionDep,
+    runtime: RuntimeDep,
+    response: Response,
+    authorization: str | None = Header(default=None),
     if_none_match: str | None = Header(default=None),
 ) -> ConfigResponse | Response:
     """The terminal's resolved configuration, with an ETag; 304 when the kiosk already has it."""

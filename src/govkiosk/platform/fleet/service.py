@@ -22,16 +22,22 @@ from govkiosk.platform.terminals import service as terminals
 from govkiosk.platform.terminals.models import Connectivity, TerminalEvent
 
 
-def issue_challenge(session: Session, runtime: FleetRuntime, terminal_id: int, settings: Settings) -> ChallengeResponse:
+def issue_challenge(
+    session: Session, runtime: FleetRuntime, terminal_id: int, settings: Settings
+) -> ChallengeResponse:
     """A fresh, signed, one-time challenge for the terminal to sign with its SM2 key."""
     terminals.for_authentication(session, terminal_id)
     challenge = runtime.signer.sign(
         {"tid": terminal_id, "n": secrets.token_hex(16)}, ttl_s=settings.challenge_ttl_s, purpose=CHALLENGE
     )
-    return ChallengeResponse(challenge=challenge, expires_at=utcnow() + timedelta(seconds=settings.challenge_ttl_s))
+    return ChallengeResponse(
+        challenge=challenge, expires_at=utcnow() + timedelta(seconds=settings.challenge_ttl_s)
+    )
 
 
-def issue_token(session: Session, runtime: FleetRuntime, request: TokenRequest, settings: Settings) -> TokenResponse:
+def issue_token(
+    session: Session, runtime: FleetRuntime, request: TokenRequest, settings: Settings
+) -> TokenResponse:
     """A short-lived token for a terminal that signed its challenge with the key it enrolled."""
     claims = runtime.signer.verify(request.challenge, purpose=CHALLENGE)
     if claims is None or claims.get("tid") != request.terminal_id:
@@ -55,24 +61,44 @@ def resolve_config(session: Session, terminal_id: int) -> ResolvedConfig:
     """The terminal's resolved configuration."""
     terminal = terminals.for_authentication(session, terminal_id)
     chain = orgs.ancestors(session, orgs.get(session, terminal.org_node_id))
-    return configs.resolve(session, org_ids=[n.id for n in chain], profile_id=terminal.profile_id, terminal_id=terminal.id)
+    return configs.resolve(
+        session, org_ids=[n.id for n in chain], profile_id=terminal.profile_id, terminal_id=terminal.id
+    )
 
 
-def _peripheral_changes(terminal_id: int, before: list[dict[str, Any]], after: list[dict[str, Any]], at: datetime) -> list[TerminalEvent]:
+def _peripheral_changes(
+    terminal_id: int, before: list[dict[str, Any]], after: list[dict[str, Any]], at: datetime
+) -> list[TerminalEvent]:
     """One event per device whose state or supplies changed."""
 
     def summary(p: dict[str, Any]) -> str:
-        supplies = ",".join(f"{s['name']}:{s['level']}" for s in p.get("supplies", []) if s.get("level") != "ok")
+        supplies = ",".join(
+            f"{s['name']}:{s['level']}" for s in p.get("supplies", []) if s.get("level") != "ok"
+        )
         return p.get("state", "?") + (f" ({supplies})" if supplies else "")
 
     old = {p.get("device_class"): summary(p) for p in before}
     new = {p.get("device_class"): summary(p) for p in after}
     return [
-        TerminalEvent(terminal_id=terminal_id, at=at, kind="peripheral", from_state=old.get(cls), to_state=state, detail={"device_class": cls})
+        TerminalEvent(
+            terminal_id=terminal_id,
+            at=at,
+            kind="peripheral",
+            from_state=old.get(cls),
+            to_state=state,
+            detail={"device_class": cls},
+        )
         for cls, state in new.items()
         if old.get(cls) != state and not (cls not in old and state == "online")
     ] + [
-        TerminalEvent(terminal_id=terminal_id, at=at, kind="peripheral", from_state=state, to_state="missing", detail={"device_class": cls})
+        TerminalEvent(
+            terminal_id=terminal_id,
+            at=at,
+            kind="peripheral",
+            from_state=state,
+            to_state="missing",
+            detail={"device_class": cls},
+        )
         for cls, state in old.items()
         if cls not in new
     ]
@@ -91,14 +117,30 @@ def flush_heartbeats(session: Session, batch: Sequence[BufferedHeartbeat], setti
         connectivity, peripherals = known[hb.terminal_id]
         seen = datetime.fromtimestamp(hb.seen, tz=UTC)
         if connectivity != Connectivity.ONLINE:
-            events.append(TerminalEvent(terminal_id=hb.terminal_id, at=seen, kind="connectivity", from_state=connectivity, to_state=Connectivity.ONLINE, detail={}))
+            events.append(
+                TerminalEvent(
+                    terminal_id=hb.terminal_id,
+                    at=seen,
+                    kind="connectivity",
+                    from_state=connectivity,
+                    to_state=Connectivity.ONLINE,
+                    detail={},
+                )
+            )
         events.extend(_peripheral_changes(hb.terminal_id, peripherals, hb.peripherals, seen))
-        rows.append({
-            "tid": hb.terminal_id, "status": hb.status, "seen": seen,
-            "offline_after": seen + timedelta(seconds=2 * hb.interval_s + settings.offline_grace_s),
-            "interval": hb.interval_s, "ip": hb.ip, "peripherals": hb.peripherals, "versions": hb.versions,
-            "metrics": hb.metrics,
-        })
+        rows.append(
+            {
+                "tid": hb.terminal_id,
+                "status": hb.status,
+                "seen": seen,
+                "offline_after": seen + timedelta(seconds=2 * hb.interval_s + settings.offline_grace_s),
+                "interval": hb.interval_s,
+                "ip": hb.ip,
+                "peripherals": hb.peripherals,
+                "versions": hb.versions,
+                "metrics": hb.metrics,
+            }
+        )
     terminal_repo.add_events(session, events)
     session.flush()
     terminal_repo.apply_heartbeats(session, rows)
@@ -109,10 +151,20 @@ def sweep(session: Session, now: datetime | None = None) -> list[int]:
     """Mark terminals offline whose heartbeat deadline passed, expire actions, purge used challenges."""
     now = now or utcnow()
     went_offline = terminal_repo.mark_offline(session, now)
-    terminal_repo.add_events(session, [
-        TerminalEvent(terminal_id=tid, at=now, kind="connectivity", from_state=Connectivity.ONLINE, to_state=Connectivity.OFFLINE, detail={})
-        for tid in went_offline
-    ])
+    terminal_repo.add_events(
+        session,
+        [
+            TerminalEvent(
+                terminal_id=tid,
+                at=now,
+                kind="connectivity",
+                from_state=Connectivity.ONLINE,
+                to_state=Connectivity.OFFLINE,
+                detail={},
+            )
+            for tid in went_offline
+        ],
+    )
     actions.expire_due(session)
     terminal_repo.purge_challenges(session, now)
     return list(went_offline)
@@ -120,4 +172,8 @@ def sweep(session: Session, now: datetime | None = None) -> list[int]:
 
 def snapshot(session: Session) -> tuple[set[int], set[int], int]:
     """What the node caches: terminals not approved, terminals with unstarted actions, config generation."""
-    return terminal_repo.revoked_ids(session), actions.terminals_with_unstarted(session), configs.generation(session)
+    return (
+        terminal_repo.revoked_ids(session),
+        actions.terminals_with_unstarted(session),
+        configs.generation(session),
+    )

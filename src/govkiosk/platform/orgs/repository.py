@@ -21,7 +21,9 @@ def get_by_code(session: Session, code: str) -> OrgNode | None:
 
 
 def get_child_by_name(session: Session, parent_id: int, name: str) -> OrgNode | None:
-    return session.scalars(select(OrgNode).where(OrgNode.parent_id == parent_id, OrgNode.name == name)).first()
+    return session.scalars(
+        select(OrgNode).where(OrgNode.parent_id == parent_id, OrgNode.name == name)
+    ).first()
 
 
 def in_paths(paths: Sequence[str]) -> ColumnElement[bool]:

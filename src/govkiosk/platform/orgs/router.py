@@ -23,7 +23,9 @@ def list_nodes(
     offset: Annotated[int, Query(ge=0)] = 0,
 ) -> Page[OrgNodeRead]:
     """Org nodes inside the caller's subtrees."""
-    rows, total = service.list_visible(session, principal, parent_id=parent_id, kind=kind, limit=limit, offset=offset)
+    rows, total = service.list_visible(
+        session, principal, parent_id=parent_id, kind=kind, limit=limit, offset=offset
+    )
     return Page(items=[OrgNodeRead.model_validate(r) for r in rows], total=total)
 
 
@@ -41,5 +43,7 @@ def create_node(data: OrgNodeCreate, principal: PrincipalDep, session: SessionDe
 
 
 @router.patch("/orgs/{node_id}", response_model=OrgNodeRead)
-def update_node(node_id: int, data: OrgNodeUpdate, principal: PrincipalDep, session: SessionDep) -> OrgNodeRead:
+def update_node(
+    node_id: int, data: OrgNodeUpdate, principal: PrincipalDep, session: SessionDep
+) -> OrgNodeRead:
     return OrgNodeRead.model_validate(service.update(session, principal, node_id, data))

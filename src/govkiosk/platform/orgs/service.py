@@ -41,18 +41,34 @@ def list_nodes(session: Session, *, under: OrgNode, kind: str | None = None) -> 
 
 
 def list_visible(
-    session: Session, principal: Principal, *, parent_id: int | None, kind: str | None, limit: int, offset: int
+    session: Session,
+    principal: Principal,
+    *,
+    parent_id: int | None,
+    kind: str | None,
+    limit: int,
+    offset: int,
 ) -> tuple[Sequence[OrgNode], int]:
     """Nodes the principal may read."""
     paths = [s.path for s in principal.require_any(Perm.ORG_READ)]
-    return repository.list_nodes(session, paths=paths, parent_id=parent_id, kind=kind, limit=limit, offset=offset)
+    return repository.list_nodes(
+        session, paths=paths, parent_id=parent_id, kind=kind, limit=limit, offset=offset
+    )
 
 
-def insert(session: Session, *, parent: OrgNode | None, kind: OrgKind, name: str, **fields: object) -> OrgNode:
+def insert(
+    session: Session, *, parent: OrgNode | None, kind: OrgKind, name: str, **fields: object
+) -> OrgNode:
     """Add a node under `parent` and give it its path (no authorisation: seeding and services)."""
     node = repository.add(
         session,
-        OrgNode(parent_id=parent.id if parent else None, kind=kind, name=name, depth=parent.depth + 1 if parent else 0, **fields),
+        OrgNode(
+            parent_id=parent.id if parent else None,
+            kind=kind,
+            name=name,
+            depth=parent.depth + 1 if parent else 0,
+            **fields,
+        ),
     )
     node.path = f"{parent.path if parent else '/'}{node.id}/"
     session.flush()
@@ -70,7 +86,9 @@ def create(session: Session, principal: Principal, data: OrgNodeCreate) -> OrgNo
         raise InvalidInput(f"site_type must be one of {', '.join(SiteType)} and only for sites")
     fields = data.model_dump(exclude={"parent_id", "name"})
     node = insert(session, parent=parent, kind=kind, name=data.name, **fields)
-    audit.record(session, principal.actor, "org.create", object_type="org_node", object_id=node.id, org_path=node.path)
+    audit.record(
+        session, principal.actor, "org.create", object_type="org_node", object_id=node.id, org_path=node.path
+    )
     return node
 
 
@@ -83,7 +101,12 @@ def update(session: Session, principal: Principal, node_id: int, data: OrgNodeUp
         setattr(node, key, value)
     session.flush()
     audit.record(
-        session, principal.actor, "org.update", object_type="org_node", object_id=node.id, org_path=node.path,
+        session,
+        principal.actor,
+        "org.update",
+        object_type="org_node",
+        object_id=node.id,
+        org_path=node.path,
         detail={"changed": sorted(changes)},
     )
     return node

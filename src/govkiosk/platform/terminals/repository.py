@@ -31,7 +31,9 @@ def get_by_serial(session: Session, serial: str) -> Terminal | None:
 
 def get_with_path(session: Session, terminal_id: int) -> tuple[Terminal, str] | None:
     row = session.execute(
-        select(Terminal, OrgNode.path).join(OrgNode, OrgNode.id == Terminal.org_node_id).where(Terminal.id == terminal_id)
+        select(Terminal, OrgNode.path)
+        .join(OrgNode, OrgNode.id == Terminal.org_node_id)
+        .where(Terminal.id == terminal_id)
     ).first()
     return (row[0], row[1]) if row else None
 
@@ -98,7 +100,10 @@ def count_by_state(session: Session, *, scopes: Sequence[tuple[str, int | None]]
 
 def events(session: Session, terminal_id: int, *, limit: int) -> Sequence[TerminalEvent]:
     return session.scalars(
-        select(TerminalEvent).where(TerminalEvent.terminal_id == terminal_id).order_by(TerminalEvent.id.desc()).limit(limit)
+        select(TerminalEvent)
+        .where(TerminalEvent.terminal_id == terminal_id)
+        .order_by(TerminalEvent.id.desc())
+        .limit(limit)
     ).all()
 
 
@@ -159,6 +164,7 @@ def consume_token(session: Session, token_id: int, now: datetime) -> bool:
             EnrollmentToken.expires_at > now,
         )
         .values(uses=EnrollmentToken.uses + 1)
+        .execution_options(synchronize_session=False)
     )
     return result.rowcount == 1
 
@@ -192,12 +198,16 @@ def purge_challenges(session: Session, now: datetime) -> None:
 
 def revoked_ids(session: Session) -> set[int]:
     return set(
-        session.scalars(select(Terminal.id).where(Terminal.enrollment_state != EnrollmentState.APPROVED)).all()
+        session.scalars(
+            select(Terminal.id).where(Terminal.enrollment_state != EnrollmentState.APPROVED)
+        ).all()
     )
 
 
 def connectivity_states(session: Session, ids: Sequence[int]) -> dict[int, tuple[str, list]]:
-    rows = session.execute(select(Terminal.id, Terminal.connectivity, Terminal.peripherals).where(Terminal.id.in_(ids)))
+    rows = session.execute(
+        select(Terminal.id, Terminal.connectivity, Terminal.peripherals).where(Terminal.id.in_(ids))
+    )
     return {tid: (conn, periph or []) for tid, conn, periph in rows}
 
 

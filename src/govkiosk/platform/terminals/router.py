@@ -34,7 +34,7 @@ def list_terminals(
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
     offset: Annotated[int, Query(ge=0)] = 0,
 ) -> Page[TerminalRead]:
-    """Terminals in the caller's scope; `state` is one of pending, rejected, revoked, online, offline, unknown."""
+    """Terminals in scope; `state`: pending, rejected, revoked, online, offline or unknown."""
     items, total = service.list_terminals(session, principal, filters, limit=limit, offset=offset)
     return Page(items=items, total=total)
 
@@ -45,30 +45,42 @@ def get_terminal(terminal_id: int, principal: PrincipalDep, session: SessionDep)
 
 
 @router.get("/terminals/{terminal_id}/events", response_model=Page[TerminalEventRead])
-def terminal_events(terminal_id: int, principal: PrincipalDep, session: SessionDep) -> Page[TerminalEventRead]:
+def terminal_events(
+    terminal_id: int, principal: PrincipalDep, session: SessionDep
+) -> Page[TerminalEventRead]:
     """The terminal's state transitions, newest first."""
     rows = service.events(session, principal, terminal_id)
     return Page(items=[TerminalEventRead.model_validate(r) for r in rows], total=len(rows))
 
 
 @router.patch("/terminals/{terminal_id}", response_model=TerminalRead)
-def update_terminal(terminal_id: int, data: TerminalUpdate, principal: PrincipalDep, session: SessionDep) -> TerminalRead:
+def update_terminal(
+    terminal_id: int, data: TerminalUpdate, principal: PrincipalDep, session: SessionDep
+) -> TerminalRead:
     return service.update(session, principal, terminal_id, data)
 
 
 @router.post("/terminals/{terminal_id}/approve", response_model=TerminalRead)
-def approve(terminal_id: int, data: TerminalDecision, principal: PrincipalDep, session: SessionDep) -> TerminalRead:
+def approve(
+    terminal_id: int, data: TerminalDecision, principal: PrincipalDep, session: SessionDep
+) -> TerminalRead:
     return service.decide(session, principal, terminal_id, EnrollmentState.APPROVED, data.reason)
 
 
 @router.post("/terminals/{terminal_id}/reject", response_model=TerminalRead)
-def reject(terminal_id: int, data: TerminalDecision, principal: PrincipalDep, session: SessionDep) -> TerminalRead:
+def reject(
+    terminal_id: int, data: TerminalDecision, principal: PrincipalDep, session: SessionDep
+) -> TerminalRead:
     return service.decide(session, principal, terminal_id, EnrollmentState.REJECTED, data.reason)
 
 
 @router.post("/terminals/{terminal_id}/revoke", response_model=TerminalRead)
 def revoke(
-    terminal_id: int, data: TerminalDecision, principal: PrincipalDep, session: SessionDep, runtime: RuntimeDep
+    terminal_id: int,
+    data: TerminalDecision,
+    principal: PrincipalDep,
+    session: SessionDep,
+    runtime: RuntimeDep,
 ) -> TerminalRead:
     """Revoke a terminal: its tokens stop working on this node at once, on others within a second."""
     result = service.decide(session, principal, terminal_id, EnrollmentState.REVOKED, data.reason)
@@ -83,7 +95,9 @@ def list_tokens(principal: PrincipalDep, session: SessionDep) -> Page[Enrollment
 
 
 @router.post("/enrollment-tokens", response_model=EnrollmentTokenIssued, status_code=status.HTTP_201_CREATED)
-def issue_token(data: EnrollmentTokenCreate, principal: PrincipalDep, session: SessionDep) -> EnrollmentTokenIssued:
+def issue_token(
+    data: EnrollmentTokenCreate, principal: PrincipalDep, session: SessionDep
+) -> EnrollmentTokenIssued:
     """Issue an enrollment token; the secret is in this answer only."""
     return service.issue_token(session, principal, data)
 
@@ -99,8 +113,12 @@ def list_preauthorized(principal: PrincipalDep, session: SessionDep) -> Page[Pre
     return Page(items=[PreauthorizedSerialRead.model_validate(r) for r in rows], total=len(rows))
 
 
-@router.post("/preauthorized-serials", response_model=PreauthorizedSerialRead, status_code=status.HTTP_201_CREATED)
-def preauthorize(data: PreauthorizedSerialCreate, principal: PrincipalDep, session: SessionDep) -> PreauthorizedSerialRead:
+@router.post(
+    "/preauthorized-serials", response_model=PreauthorizedSerialRead, status_code=status.HTTP_201_CREATED
+)
+def preauthorize(
+    data: PreauthorizedSerialCreate, principal: PrincipalDep, session: SessionDep
+) -> PreauthorizedSerialRead:
     return PreauthorizedSerialRead.model_validate(service.preauthorize(session, principal, data))
 
 

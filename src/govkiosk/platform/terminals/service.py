@@ -66,12 +66,25 @@ def to_read(session: Session, terminal: Terminal, path: str) -> TerminalRead:
     chain = orgs.ancestors(session, orgs.get(session, terminal.org_node_id))
     district = next((n.name for n in chain if n.kind == OrgKind.DISTRICT), None)
     return TerminalRead(
-        id=terminal.id, serial=terminal.serial, vendor_id=terminal.vendor_id, vendor=vendor.name if vendor else "?",
-        model=terminal.model, profile_id=terminal.profile_id, profile=profile.name if profile else None,
-        org_node_id=terminal.org_node_id, site=chain[-1].name if chain else "?", district=district,
-        state=combined_state(terminal), enrollment_state=terminal.enrollment_state, connectivity=terminal.connectivity,
-        status=terminal.status, last_seen_at=terminal.last_seen_at, versions=terminal.versions or {},
-        peripherals=terminal.peripherals or [], metrics=terminal.metrics or {}, hardware=terminal.hardware or {},
+        id=terminal.id,
+        serial=terminal.serial,
+        vendor_id=terminal.vendor_id,
+        vendor=vendor.name if vendor else "?",
+        model=terminal.model,
+        profile_id=terminal.profile_id,
+        profile=profile.name if profile else None,
+        org_node_id=terminal.org_node_id,
+        site=chain[-1].name if chain else "?",
+        district=district,
+        state=combined_state(terminal),
+        enrollment_state=terminal.enrollment_state,
+        connectivity=terminal.connectivity,
+        status=terminal.status,
+        last_seen_at=terminal.last_seen_at,
+        versions=terminal.versions or {},
+        peripherals=terminal.peripherals or [],
+        metrics=terminal.metrics or {},
+        hardware=terminal.hardware or {},
         enrolled_at=terminal.enrolled_at,
     )
 
@@ -82,8 +95,15 @@ def list_terminals(
     """Terminals the principal may read, filtered and paged."""
     under = orgs.get_path(session, filters.org_node_id) if filters.org_node_id else None
     rows, total = repository.search(
-        session, scopes=_scopes(principal, Perm.TERMINAL_READ), state=filters.state, under_path=under,
-        vendor_id=filters.vendor_id, profile_id=filters.profile_id, q=filters.q, limit=limit, offset=offset,
+        session,
+        scopes=_scopes(principal, Perm.TERMINAL_READ),
+        state=filters.state,
+        under_path=under,
+        vendor_id=filters.vendor_id,
+        profile_id=filters.profile_id,
+        q=filters.q,
+        limit=limit,
+        offset=offset,
     )
     return [to_read(session, t, p) for t, p in rows], total
 
@@ -99,7 +119,9 @@ def get(session: Session, principal: Principal, terminal_id: int) -> TerminalRea
     return to_read(session, terminal, path)
 
 
-def events(session: Session, principal: Principal, terminal_id: int, *, limit: int = 100) -> Sequence[TerminalEvent]:
+def events(
+    session: Session, principal: Principal, terminal_id: int, *, limit: int = 100
+) -> Sequence[TerminalEvent]:
     """The terminal's state history, newest first."""
     get_for(session, principal, terminal_id, Perm.TERMINAL_READ)
     return repository.events(session, terminal_id, limit=limit)
@@ -107,7 +129,11 @@ def events(session: Session, principal: Principal, terminal_id: int, *, limit: i
 
 def _transition(terminal: Terminal, kind: str, to_state: str, detail: dict | None = None) -> TerminalEvent:
     event = TerminalEvent(
-        terminal_id=terminal.id, at=utcnow(), kind=kind, from_state=terminal.enrollment_state, to_state=to_state,
+        terminal_id=terminal.id,
+        at=utcnow(),
+        kind=kind,
+        from_state=terminal.enrollment_state,
+        to_state=to_state,
         detail=detail or {},
     )
     terminal.enrollment_state = to_state
@@ -135,8 +161,13 @@ def decide(
         terminal.credential_epoch += 1
     session.flush()
     audit.record(
-        session, principal.actor, f"terminal.{to_state.removesuffix('d').removesuffix('e')}",
-        object_type="terminal", object_id=terminal.id, org_path=path, detail={"serial": terminal.serial, "reason": reason},
+        session,
+        principal.actor,
+        f"terminal.{to_state.removesuffix('d').removesuffix('e')}",
+        object_type="terminal",
+        object_id=terminal.id,
+        org_path=path,
+        detail={"serial": terminal.serial, "reason": reason},
     )
     return to_read(session, terminal, path)
 
@@ -157,7 +188,12 @@ def update(session: Session, principal: Principal, terminal_id: int, data: Termi
     session.flush()
     configs.bump_generation(session)
     audit.record(
-        session, principal.actor, "terminal.update", object_type="terminal", object_id=terminal.id, org_path=path,
+        session,
+        principal.actor,
+        "terminal.update",
+        object_type="terminal",
+        object_id=terminal.id,
+        org_path=path,
         detail=changes,
     )
     return to_read(session, terminal, path)
@@ -174,14 +210,24 @@ def issue_token(session: Session, principal: Principal, data: EnrollmentTokenCre
         raise InvalidInput(f"profile {data.profile_id} does not exist")
     secret = "gket_" + new_token(24)
     token = EnrollmentToken(
-        token_hash=token_digest(secret), label=data.label, org_node_id=data.org_node_id, profile_id=data.profile_id,
-        max_uses=data.max_uses, expires_at=utcnow() + timedelta(hours=data.ttl_hours), created_by=principal.username,
+        token_hash=token_digest(secret),
+        label=data.label,
+        org_node_id=data.org_node_id,
+        profile_id=data.profile_id,
+        max_uses=data.max_uses,
+        expires_at=utcnow() + timedelta(hours=data.ttl_hours),
+        created_by=principal.username,
         created_at=utcnow(),
     )
     repository.add(session, token)
     audit.record(
-        session, principal.actor, "enrollment_token.create", object_type="enrollment_token", object_id=token.id,
-        org_path=path, detail={"label": data.label, "max_uses": data.max_uses},
+        session,
+        principal.actor,
+        "enrollment_token.create",
+        object_type="enrollment_token",
+        object_id=token.id,
+        org_path=path,
+        detail={"label": data.label, "max_uses": data.max_uses},
     )
     return EnrollmentTokenIssued(token=secret, **EnrollmentTokenRead.model_validate(token).model_dump())
 
@@ -202,12 +248,19 @@ def revoke_token(session: Session, principal: Principal, token_id: int) -> Enrol
     token.revoked = True
     session.flush()
     audit.record(
-        session, principal.actor, "enrollment_token.revoke", object_type="enrollment_token", object_id=token.id, org_path=path
+        session,
+        principal.actor,
+        "enrollment_token.revoke",
+        object_type="enrollment_token",
+        object_id=token.id,
+        org_path=path,
     )
     return token
 
 
-def preauthorize(session: Session, principal: Principal, data: PreauthorizedSerialCreate) -> PreauthorizedSerial:
+def preauthorize(
+    session: Session, principal: Principal, data: PreauthorizedSerialCreate
+) -> PreauthorizedSerial:
     """Approve a serial in advance, so that kiosk is approved as it enrolls."""
     path = orgs.get_path(session, data.org_node_id)
     principal.require(Perm.ENROLLMENT_WRITE, path)
@@ -218,8 +271,13 @@ def preauthorize(session: Session, principal: Principal, data: PreauthorizedSeri
     )
     repository.add(session, record)
     audit.record(
-        session, principal.actor, "serial.preauthorize", object_type="preauthorized_serial", object_id=record.id,
-        org_path=path, detail={"serial": data.serial},
+        session,
+        principal.actor,
+        "serial.preauthorize",
+        object_type="preauthorized_serial",
+        object_id=record.id,
+        org_path=path,
+        detail={"serial": data.serial},
     )
     return record
 
@@ -245,7 +303,10 @@ def _usable_token(session: Session, secret: str) -> EnrollmentToken:
     if token is None or token.revoked:
         raise Unauthenticated("unknown enrollment token")
     if as_utc(token.expires_at) <= utcnow():
-        raise Gone("this enrollment token has expired; ask the operator for a new one", code="enrollment_token_expired")
+        raise Gone(
+            "this enrollment token has expired; ask the operator for a new one",
+            code="enrollment_token_expired",
+        )
     if token.uses >= token.max_uses:
         raise Gone("this enrollment token has been used", code="enrollment_token_used")
     return token
@@ -268,27 +329,48 @@ def enroll(session: Session, request: EnrollRequest, *, ip: str | None) -> Termi
         raise InvalidInput(str(exc), code="bad_public_key") from exc
     serial = request.hardware.serial
     if repository.get_by_serial(session, serial) is not None:
-        raise Conflict(f"serial {serial} is already enrolled; revoke and delete it first", code="serial_enrolled")
+        raise Conflict(
+            f"serial {serial} is already enrolled; revoke and delete it first", code="serial_enrolled"
+        )
     if not repository.consume_token(session, token.id, utcnow()):
         raise Gone("this enrollment token has been used", code="enrollment_token_used")
     preauth = repository.get_preauthorized(session, serial)
     approved = preauth is not None and preauth.used_at is None
     terminal = Terminal(
-        serial=serial, vendor_id=_vendor_for(session, request.hardware.vendor).id, model=request.hardware.model,
-        profile_id=token.profile_id, org_node_id=preauth.org_node_id if approved and preauth else token.org_node_id,
-        public_key=public_key.hex(), hardware=request.hardware.model_dump(exclude_none=True),
-        enrollment_state=EnrollmentState.APPROVED if approved else EnrollmentState.PENDING, enrolled_at=utcnow(),
+        serial=serial,
+        vendor_id=_vendor_for(session, request.hardware.vendor).id,
+        model=request.hardware.model,
+        profile_id=token.profile_id,
+        org_node_id=preauth.org_node_id if approved and preauth else token.org_node_id,
+        public_key=public_key.hex(),
+        hardware=request.hardware.model_dump(exclude_none=True),
+        enrollment_state=EnrollmentState.APPROVED if approved else EnrollmentState.PENDING,
+        enrolled_at=utcnow(),
     )
     repository.add(session, terminal)
     if approved and preauth:
         preauth.used_at = utcnow()
-    repository.add_events(session, [TerminalEvent(
-        terminal_id=terminal.id, at=utcnow(), kind="enrollment", from_state=None, to_state=terminal.enrollment_state,
-        detail={"token": token.label, "preauthorized": approved},
-    )])
+    repository.add_events(
+        session,
+        [
+            TerminalEvent(
+                terminal_id=terminal.id,
+                at=utcnow(),
+                kind="enrollment",
+                from_state=None,
+                to_state=terminal.enrollment_state,
+                detail={"token": token.label, "preauthorized": approved},
+            )
+        ],
+    )
     audit.record(
-        session, audit.Actor(username=f"terminal:{serial}", ip=ip), "terminal.enroll", object_type="terminal",
-        object_id=terminal.id, org_path=orgs.get_path(session, terminal.org_node_id), detail={"token_id": token.id},
+        session,
+        audit.Actor(username=f"terminal:{serial}", ip=ip),
+        "terminal.enroll",
+        object_type="terminal",
+        object_id=terminal.id,
+        org_path=orgs.get_path(session, terminal.org_node_id),
+        detail={"token_id": token.id},
     )
     return terminal
 
@@ -305,7 +387,9 @@ def require_usable(terminal: Terminal) -> None:
     """Only approved terminals get tokens; a pending one is told to wait."""
     state = terminal.enrollment_state
     if state == EnrollmentState.PENDING:
-        raise DomainError("waiting for an operator to approve this terminal", code="enrollment_pending", status=403)
+        raise DomainError(
+            "waiting for an operator to approve this terminal", code="enrollment_pending", status=403
+        )
     if state != EnrollmentState.APPROVED:
         raise Unauthenticated(f"terminal is {state}", code=f"terminal_{state}")
 

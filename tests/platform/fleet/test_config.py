@@ -1,0 +1,70 @@
+"""Configuration inherited down the org tree, then profile, then terminal; ETags and 304."""
+
+from tests.platform.fleet.conftest import Fleet
+from tests.platform.fleet.helpers import API
+
+
+def test_inheritance_order_and_etag(fleet: Fleet) -> None:
+    kiosk = fleet.kiosk()
+    put = lambda scope, sid, values: fleet.client.put(  # noqa: E731
+        f"/api/v1/configs/{scope}/{sid}", headers=fleet.admin, json={"values": values}
+    )
+    assert (
+        put(
+            "org",
+            fleet.tree.city.id,
+            {"language": "zh-CN", "heartbeat_interval_s": 30, "ui": {"font": "large", "theme": "light"}},
+        ).status_code
+        == 200
+    )
+    assert (
+        put(
+            "org", fleet.tree.district_a.id, {"service_hours": "09:00-18:00", "ui": {"theme": "dark"}}
+        ).status_code
+        == 200
+    )
+    assert put("org", fleet.tree.district_b.id, {"service_hours": "00:00-23:59"}).status_code == 200
+    assert put("terminal", kiosk.terminal_id, {"heartbeat_interval_s": 20}).status_code == 200
+    resolved = fleet.client.get(f"/api/v1/terminals/{kiosk.terminal_id}/config", headers=fleet.admin).json()
+    assert resolved["values"]["service_hours"] == "09:00-18:00"
+    assert resolved["values"]["ui"] == {"font": "large", "theme": "dark"}
+    assert resolved["values"]["heartbeat_interval_s"] == 20
+    assert resolved["sources"]["heartbeat_interval_s"] == f"terminal:{kiosk.terminal_id}"
+    fleet.refresh()
+    answer = kiosk.heartbeat().json()
+    assert answer["config_etag"] == resolved["etag"] and answer["interval_s"] == 20
+    first = fleet.client.get(f"{API}/config", headers=kiosk.headers)
+    assert first.status_code == 200 and first.json()["etag"] == resolved["etag"]
+    again = fleet.client.get(
+        f"{API}/config", headers={**kiosk.headers, "If-None-Match": first.headers["etag"]}
+    )
+    assert again.status_code == 304
+
+
+def test_a_change_reaches_the_heartbeat_after_a_refresh(fleet: Fleet) -> None:
+    kiosk = fleet.kiosk()
+    before = kiosk.heartbeat().json()["config_etag"]
+    fleet.client.put(
+        f"/api/v1/configs/org/{fleet.tree.site_a.id}",
+        headers=fleet.admin,
+        json={"values": {"language": "en"}},
+    )
+    fleet.refresh()
+    after = kiosk.heartbeat().json()["config_etag"]
+    assert after != before
+    fleet.client.put(
+        f"/api/v1/configs/org/{fleet.tree.site_a.id}",
+        headers=fleet.admin,
+        json={"values": {"language": None}},
+    )
+    fleet.refresh()
+    assert kiosk.heartbeat().json()["config_etag"] == before
+
+
+def test_invalid_interval_is_refused(fleet: Fleet) -> None:
+    response = fleet.client.put(
+        f"/api/v1/configs/org/{fleet.tree.city.id}",
+        headers=fleet.admin,
+        json={"values": {"heartbeat_interval_s": 1}},
+    )
+    assert response.status_code == 422
