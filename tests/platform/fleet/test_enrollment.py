@@ -56,7 +56,15 @@ def test_enrollment_token_is_one_time_and_expires(db: Database, client: TestClie
     assert expired["status"] == 410 and expired["error"]["code"] == "enrollment_token_expired"
 
 
-def test_same_serial_cannot_enroll_twice(db: Database, client: TestClient) -> None:
+def test_a_retried_enrollment_gets_the_same_terminal(db: Database, client: TestClient) -> None:
+    _tree, _admin, token = _setup(db, client, max_uses=1)
+    kiosk = Kiosk(client, SM2KeyPair.generate())
+    first = kiosk.enroll(token, "SN-1")
+    retry = kiosk.enroll(token, "SN-1")  # the answer to the first attempt was lost; the token is used up
+    assert retry["status"] == 201 and retry["terminal_id"] == first["terminal_id"]
+
+
+def test_same_serial_cannot_enroll_twice_with_another_key(db: Database, client: TestClient) -> None:
     _tree, _admin, token = _setup(db, client, max_uses=3)
     assert Kiosk(client, SM2KeyPair.generate()).enroll(token, "SN-1")["status"] == 201
     again = Kiosk(client, SM2KeyPair.generate()).enroll(token, "SN-1")

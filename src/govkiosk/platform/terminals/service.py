@@ -320,18 +320,31 @@ def _vendor_for(session: Session, code: str) -> Vendor:
     return vendor
 
 
+def _retried_enrollment(session: Session, request: EnrollRequest, public_key: bytes) -> Terminal | None:
+    """The terminal of an enrollment being retried (same serial, same key, a token we issued): a kiosk
+    that lost the answer to its first attempt must not be locked out by its own success."""
+    existing = repository.get_by_serial(session, request.hardware.serial)
+    if existing is None:
+        return None
+    token = repository.get_token_by_hash(session, token_digest(request.enrollment_token))
+    if existing.public_key != public_key.hex() or token is None or token.revoked:
+        raise Conflict(
+            f"serial {request.hardware.serial} is already enrolled with another key", code="serial_enrolled"
+        )
+    return existing
+
+
 def enroll(session: Session, request: EnrollRequest, *, ip: str | None) -> Terminal:
-    """Register a kiosk with its own SM2 public key under the token's org node."""
-    token = _usable_token(session, request.enrollment_token)
+    """Register a kiosk with its own SM2 public key under the token's org node (idempotent on retry)."""
     try:
         public_key = parse_public_key(request.public_key)
     except CryptoError as exc:
         raise InvalidInput(str(exc), code="bad_public_key") from exc
+    retried = _retried_enrollment(session, request, public_key)
+    if retried is not None:
+        return retried
+    token = _usable_token(session, request.enrollment_token)
     serial = request.hardware.serial
-    if repository.get_by_serial(session, serial) is not None:
-        raise Conflict(
-            f"serial {serial} is already enrolled; revoke and delete it first", code="serial_enrolled"
-        )
     if not repository.consume_token(session, token.id, utcnow()):
         raise Gone("this enrollment token has been used", code="enrollment_token_used")
     preauth = repository.get_preauthorized(session, serial)

@@ -1,0 +1,131 @@
+"""`govkiosk demo`: the platform on SQLite with seeded demo data and a simulated fleet, in one process."""
+
+import asyncio
+import contextlib
+import json
+import os
+import shutil
+import signal
+from datetime import timedelta
+from pathlib import Path
+
+import uvicorn
+
+from govkiosk.platform.app import create_app
+from govkiosk.platform.core.clock import utcnow
+from govkiosk.platform.core.logging import configure
+from govkiosk.platform.core.security import new_token, token_digest
+from govkiosk.platform.core.settings import Settings
+from govkiosk.platform.db import migrate
+from govkiosk.platform.db.session import Database
+from govkiosk.platform.terminals.models import EnrollmentToken, PreauthorizedSerial
+from govkiosk.sim import demo_data
+from govkiosk.sim.fleet import Fleet
+
+SEED = 1
+PENDING_KIOSKS = 3  # left for an operator to approve in the console
+
+
+class _QuietServer(uvicorn.Server):
+    """uvicorn without its own signal handling: the demo stops the fleet first, then the server."""
+
+    @contextlib.contextmanager
+    def capture_signals(self):  # type: ignore[no-untyped-def, override]
+        yield
+
+
+def _prepare(db: Database, state_dir: Path, terminals: int) -> str:
+    """Migrate and seed a new demo database; return the fleet's enrollment token (kept in state_dir)."""
+    secret_file = state_dir / "demo.json"
+    migrate.upgrade(db.engine)
+    if secret_file.exists():
+        return json.loads(secret_file.read_text())["enroll_token"]
+    secret = "gket_" + new_token(24)
+    with db.session(write=True) as session:
+        city = demo_data.seed(session)
+        sites = demo_data.site_ids(session, city)
+        now = utcnow()
+        session.add(
+            EnrollmentToken(
+                token_hash=token_digest(secret),
+                label="演示模拟终端批次 / demo fleet",
+                org_node_id=city.id,
+                max_uses=terminals + 20,
+                expires_at=now + timedelta(days=30),
+                created_by="demo",
+                created_at=now,
+            )
+        )
+        for index in range(max(terminals - PENDING_KIOSKS, 0)):
+            session.add(
+                PreauthorizedSerial(
+                    serial=f"SIM-{SEED}-{index:05d}",
+                    org_node_id=sites[index % len(sites)],
+                    created_by="demo",
+                    created_at=now,
+                )
+            )
+    fd = os.open(secret_file, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as handle:
+        json.dump({"enroll_token": secret, "terminals": terminals}, handle)
+    return secret
+
+
+def _banner(host: str, port: int) -> None:
+    base = f"http://{host}:{port}"
+    print(f"console: {base}/console/", flush=True)
+    print(f"api: {base}/api/v1 (OpenAPI: {base}/docs)", flush=True)
+    for login in demo_data.DEMO_LOGINS:
+        print(f"login: {login.username} {login.password}   ({login.role})", flush=True)
+    print("Ctrl-C stops everything.", flush=True)
+
+
+async def _serve(
+    settings: Settings, db: Database, host: str, port: int, terminals: int, state_dir: Path, token: str
+) -> None:
+    server = _QuietServer(
+        uvicorn.Config(create_app(settings, db=db), host=host, port=port, log_level="warning")
+    )
+    server_task = asyncio.create_task(server.serve())
+    while not server.started:
+        if server_task.done():
+            server_task.result()  # raises why it could not start (e.g. the port is taken)
+            raise SystemExit(f"the platform could not start on {host}:{port}")
+        await asyncio.sleep(0.05)
+    _banner(host, port)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    fleet = (
+        Fleet(f"http://{host}:{port}", terminals, token, state_dir / "kiosks", SEED) if terminals else None
+    )
+    if fleet:
+        await fleet.start()
+    await stop.wait()
+    print("stopping: simulated kiosks, then the platform…", flush=True)
+    if fleet:
+        await fleet.stop()
+    server.should_exit = True
+    await server_task
+    print("stopped.", flush=True)
+
+
+def run_demo(*, terminals: int, host: str, port: int, state_dir: Path, fresh: bool) -> None:
+    """Seed (first time or with --fresh), serve, simulate, print the URLs and logins, stop on Ctrl-C."""
+    if fresh and state_dir.exists():
+        shutil.rmtree(state_dir)
+    state_dir.mkdir(parents=True, exist_ok=True)
+    configure(json_logs=False)
+    settings = Settings(
+        db_url=f"sqlite:///{state_dir.resolve() / 'govkiosk-demo.db'}",
+        secret_key=new_token(32),
+        log_json=False,
+        offline_grace_s=30,
+    )
+    db = Database(settings.db_url)
+    token = _prepare(db, state_dir, terminals)
+    try:
+        asyncio.run(_serve(settings, db, host, port, terminals, state_dir, token))
+    finally:
+        db.dispose()
