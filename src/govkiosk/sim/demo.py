@@ -88,9 +88,8 @@ async def _serve(
     )
     server_task = asyncio.create_task(server.serve())
     while not server.started:
-        if server_task.done():
-            server_task.result()  # raises why it could not start (e.g. the port is taken)
-            raise SystemExit(f"the platform could not start on {host}:{port}")
+        if server_task.done():  # uvicorn has already logged why (e.g. the port is taken)
+            raise SystemExit(f"the platform could not start on {host}:{port}; is the port in use? try --port")
         await asyncio.sleep(0.05)
     _banner(host, port)
     stop = asyncio.Event()

@@ -17,7 +17,7 @@ from govkiosk.platform.orgs import service as orgs
 from govkiosk.platform.orgs.models import OrgKind, OrgNode, SiteType
 from govkiosk.platform.terminals import service as terminals
 
-SHARED_DATA = Path(__file__).resolve().parents[4].parent / "shared" / "data" / "shenzhen"
+SHARED_DATA = Path(__file__).resolve().parents[4] / "shared" / "data" / "shenzhen"
 
 ALL_DEVICES = [
     "IdCardReader",
