@@ -5,9 +5,11 @@ import csv
 import random
 from dataclasses import dataclass
 from pathlib import Path
+from typing import get_args
 
 from sqlalchemy.orm import Session
 
+from govkiosk.contracts.terminal_api import DeviceClass
 from govkiosk.platform.accounts import service as accounts
 from govkiosk.platform.accounts.models import Role
 from govkiosk.platform.accounts.schemas import GrantCreate
@@ -19,19 +21,7 @@ from govkiosk.platform.terminals import service as terminals
 
 SHARED_DATA = Path(__file__).resolve().parents[4] / "shared" / "data" / "shenzhen"
 
-ALL_DEVICES = [
-    "IdCardReader",
-    "CardReader",
-    "BarcodeReader",
-    "Camera",
-    "Biometric",
-    "DocumentScanner",
-    "Printer",
-    "SignaturePad",
-    "Keyboard",
-    "Audio",
-    "Lights",
-]
+ALL_DEVICES = list(get_args(DeviceClass))
 PROFILES = [
     ("STD", "标准型综合自助终端 / Standard kiosk", ALL_DEVICES, ["IdCardReader", "Printer", "Biometric"]),
     (

@@ -1,0 +1,34 @@
+"""The demo data: Shenzhen's real districts and streets, demo communities and sites, one user per role."""
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import func, select
+
+from govkiosk.platform.db.session import Database
+from govkiosk.platform.orgs.models import OrgNode
+from govkiosk.sim import demo_data
+
+pytestmark = pytest.mark.skipif(
+    not (demo_data.SHARED_DATA / "districts.csv").exists(), reason="../shared/data is not beside the checkout"
+)
+
+
+def test_seed_builds_shenzhen_and_demo_logins_work(db: Database, client: TestClient) -> None:
+    with db.session(write=True) as session:
+        demo_data.seed(session)
+    with db.session(write=False) as session:
+        count = lambda kind: session.scalar(select(func.count()).where(OrgNode.kind == kind))  # noqa: E731
+        assert count("district") == 10 and count("street") == 74
+        names = set(session.scalars(select(OrgNode.name).where(OrgNode.kind == "district")))
+        assert {"福田区", "罗湖区", "盐田区", "南山区", "宝安区", "龙岗区", "龙华区", "坪山区", "光明区", "大鹏新区"} == names
+        not_demo = session.scalar(
+            select(func.count()).where(OrgNode.kind.in_(["community", "site"]), OrgNode.is_demo.is_(False))
+        )
+        assert not_demo == 0 and count("community") == 148
+    for login in demo_data.DEMO_LOGINS:
+        response = client.post("/api/v1/auth/token", data={"username": login.username, "password": login.password})
+        assert response.status_code == 200, login.username
+    operator = client.post("/api/v1/auth/token", data={"username": "futian-op", "password": "futian-demo-2026"})
+    headers = {"Authorization": f"Bearer {operator.json()['access_token']}"}
+    visible = client.get("/api/v1/orgs?kind=district", headers=headers).json()
+    assert [d["name"] for d in visible["items"]] == ["福田区"]
