@@ -68,7 +68,8 @@ def _failure_event(request: Request, exc: DomainError) -> AuditEvent:
     )
 
 
-SessionDep = Annotated[Session, Depends(get_session)]
+# scope="function": commit before the response is sent, so a 2xx means the change is durable.
+SessionDep = Annotated[Session, Depends(get_session, scope="function")]
 
 
 def _bearer(request: Request) -> str | None:

@@ -5,12 +5,11 @@ from typing import Annotated, TypeVar
 
 from fastapi import Depends, Form, Request
 from pydantic import BaseModel, ValidationError
-from sqlalchemy.orm import Session
 
 from govkiosk.platform.accounts import service as accounts
 from govkiosk.platform.accounts.authz import Perm, Principal
 from govkiosk.platform.core.errors import Forbidden, InvalidInput, Unauthenticated
-from govkiosk.platform.deps import SESSION_COOKIE, client_ip, get_session
+from govkiosk.platform.deps import SESSION_COOKIE, SessionDep, client_ip
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -25,9 +24,8 @@ SECTIONS: tuple[tuple[str, str, tuple[Perm, ...]], ...] = (
 )
 
 
-# The unit of work ends before the answer is sent (scope="function"), so the page a redirect leads to
-# already sees the change; with the default scope the commit would race the browser's next request.
-ConsoleSession = Annotated[Session, Depends(get_session, scope="function")]
+# The same unit of work as the API: it commits before the answer is sent (see platform/deps.py).
+ConsoleSession = SessionDep
 
 
 def get_console_principal(request: Request, session: ConsoleSession) -> Principal:
