@@ -20,15 +20,30 @@ def test_seed_builds_shenzhen_and_demo_logins_work(db: Database, client: TestCli
         count = lambda kind: session.scalar(select(func.count()).where(OrgNode.kind == kind))  # noqa: E731
         assert count("district") == 10 and count("street") == 74
         names = set(session.scalars(select(OrgNode.name).where(OrgNode.kind == "district")))
-        assert {"福田区", "罗湖区", "盐田区", "南山区", "宝安区", "龙岗区", "龙华区", "坪山区", "光明区", "大鹏新区"} == names
+        assert {
+            "福田区",
+            "罗湖区",
+            "盐田区",
+            "南山区",
+            "宝安区",
+            "龙岗区",
+            "龙华区",
+            "坪山区",
+            "光明区",
+            "大鹏新区",
+        } == names
         not_demo = session.scalar(
             select(func.count()).where(OrgNode.kind.in_(["community", "site"]), OrgNode.is_demo.is_(False))
         )
         assert not_demo == 0 and count("community") == 148
     for login in demo_data.DEMO_LOGINS:
-        response = client.post("/api/v1/auth/token", data={"username": login.username, "password": login.password})
+        response = client.post(
+            "/api/v1/auth/token", data={"username": login.username, "password": login.password}
+        )
         assert response.status_code == 200, login.username
-    operator = client.post("/api/v1/auth/token", data={"username": "futian-op", "password": "futian-demo-2026"})
+    operator = client.post(
+        "/api/v1/auth/token", data={"username": "futian-op", "password": "futian-demo-2026"}
+    )
     headers = {"Authorization": f"Bearer {operator.json()['access_token']}"}
     visible = client.get("/api/v1/orgs?kind=district", headers=headers).json()
     assert [d["name"] for d in visible["items"]] == ["福田区"]

@@ -169,8 +169,8 @@ def create_user(session: Session, principal: Principal, data: UserCreate) -> Use
     )
     repository.add(session, user)
     grants = [RoleGrant(user_id=user.id, **g.model_dump()) for g in data.grants]
-    for grant in grants:
-        repository.add(session, grant)
+    for role_grant in grants:
+        repository.add(session, role_grant)
     audit.record(
         session,
         principal.actor,

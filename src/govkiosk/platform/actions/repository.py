@@ -7,6 +7,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from govkiosk.platform.actions.models import ACTIVE_STATES, UNSTARTED_STATES, Action, ActionState
+from govkiosk.platform.db.session import rowcount
 
 
 def get(session: Session, action_id: int) -> Action | None:
@@ -42,7 +43,7 @@ def expire_due(session: Session, now: datetime) -> int:
         .values(state=ActionState.EXPIRED, finished_at=now)
         .execution_options(synchronize_session=False)
     )
-    return result.rowcount or 0
+    return rowcount(result) or 0
 
 
 def add(session: Session, action: Action) -> None:

@@ -6,6 +6,7 @@ from sqlalchemy import select, tuple_, update
 from sqlalchemy.orm import Session
 
 from govkiosk.platform.configs.models import ConfigLayer, Generation
+from govkiosk.platform.db.session import rowcount
 
 CONFIG_GENERATION = "config"
 
@@ -38,6 +39,6 @@ def bump_generation(session: Session) -> None:
     result = session.execute(
         update(Generation).where(Generation.name == CONFIG_GENERATION).values(value=Generation.value + 1)
     )
-    if result.rowcount == 0:
+    if rowcount(result) == 0:
         session.add(Generation(name=CONFIG_GENERATION, value=1))
         session.flush()

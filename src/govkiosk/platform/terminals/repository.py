@@ -7,6 +7,7 @@ from sqlalchemy import ColumnElement, and_, bindparam, false, func, or_, select,
 from sqlalchemy import delete as sql_delete
 from sqlalchemy.orm import Session
 
+from govkiosk.platform.db.session import rowcount
 from govkiosk.platform.orgs.models import OrgNode
 from govkiosk.platform.terminals.models import (
     Connectivity,
@@ -166,7 +167,7 @@ def consume_token(session: Session, token_id: int, now: datetime) -> bool:
         .values(uses=EnrollmentToken.uses + 1)
         .execution_options(synchronize_session=False)
     )
-    return result.rowcount == 1
+    return rowcount(result) == 1
 
 
 def get_preauthorized(session: Session, serial: str) -> PreauthorizedSerial | None:
