@@ -8,6 +8,7 @@ import httpx
 
 from govkiosk.agent.sync.agent import Agent
 from govkiosk.platform.accounts.models import Role
+from govkiosk.platform.app import create_app
 from tests.agent.fake_platform import fast_options, wait_for
 from tests.conftest import LivePlatform
 from tests.factories import PASSWORD, build, create_tree, create_user
@@ -60,3 +61,82 @@ async def test_agent_enrolls_is_approved_and_runs_a_screenshot(
             await agent.stop()
     assert action["state"] == "succeeded", action
     assert base64.b64decode(action["result"]["image_base64"])[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+async def _enrolled_agent(live: LivePlatform, http: httpx.AsyncClient, state_dir: Path, **options: object):  # type: ignore[no-untyped-def]
+    headers, site_id = await _admin(live, http)
+    issued = await http.post(
+        "/api/v1/enrollment-tokens", headers=headers, json={"label": "e2e", "org_node_id": site_id}
+    )
+    agent = Agent(fast_options(state_dir, platform=live.url, enroll_token=issued.json()["token"], **options))
+    await agent.start()
+    await wait_for(lambda: agent.terminal_id is not None, timeout=10)
+    await http.post(f"/api/v1/terminals/{agent.terminal_id}/approve", headers=headers, json={})
+    await wait_for(lambda: agent.online, timeout=15)
+    return agent, headers
+
+
+async def test_push_nudge_brings_an_action_long_before_the_next_heartbeat(
+    live_platform: LivePlatform, tmp_path: Path
+) -> None:
+    async with httpx.AsyncClient(base_url=live_platform.url, timeout=10) as http:
+        agent, headers = await _enrolled_agent(
+            live_platform, http, tmp_path / "k", interval_override=None, push=True
+        )
+        try:
+            assert (
+                agent.interval_s == 60
+            )  # the platform's default: without the nudge nothing happens for a minute
+            await asyncio.sleep(1.0)  # let the push socket connect
+            queued = await http.post(
+                f"/api/v1/terminals/{agent.terminal_id}/actions",
+                headers=headers,
+                json={"kind": "lock_screen"},
+            )
+            action = await _poll_action(http, headers, queued.json()["id"])
+        finally:
+            await agent.stop()
+    assert action["state"] == "succeeded"
+    assert action["finished_at"] is not None
+
+
+async def test_agent_catches_up_after_the_platform_restarts(
+    live_platform: LivePlatform, tmp_path: Path
+) -> None:
+    async with httpx.AsyncClient(base_url=live_platform.url, timeout=10) as http:
+        agent, headers = await _enrolled_agent(live_platform, http, tmp_path / "k", interval_override=0.3)
+        try:
+            live_platform.stop()
+            await asyncio.sleep(1.5)  # the agent meets connection errors and backs off
+            restarted = LivePlatform(
+                create_app(live_platform.app.state.settings, db=live_platform.db), live_platform.port
+            ).start()
+            try:
+                queued = await http.post(
+                    f"/api/v1/terminals/{agent.terminal_id}/actions",
+                    headers=headers,
+                    json={"kind": "restart_app"},
+                )
+                action = await _poll_action(http, headers, queued.json()["id"])
+                terminal = (await http.get(f"/api/v1/terminals/{agent.terminal_id}", headers=headers)).json()
+            finally:
+                restarted.stop()
+        finally:
+            await agent.stop()
+    assert action["state"] == "succeeded"
+    assert terminal["state"] == "online"
+
+
+async def test_revoked_agent_stops_heartbeating(live_platform: LivePlatform, tmp_path: Path) -> None:
+    async with httpx.AsyncClient(base_url=live_platform.url, timeout=10) as http:
+        agent, headers = await _enrolled_agent(live_platform, http, tmp_path / "k", interval_override=0.2)
+        try:
+            revoked = await http.post(
+                f"/api/v1/terminals/{agent.terminal_id}/revoke", headers=headers, json={}
+            )
+            assert revoked.status_code == 200
+            await wait_for(lambda: agent.enrollment == "revoked", timeout=10)
+            terminal = (await http.get(f"/api/v1/terminals/{agent.terminal_id}", headers=headers)).json()
+        finally:
+            await agent.stop()
+    assert terminal["state"] == "revoked" and terminal["connectivity"] != "online"

@@ -93,3 +93,16 @@ def test_list_filters_by_state(fleet: Fleet) -> None:
     assert body["total"] == 1 and [t["serial"] for t in body["items"]] == ["SN-ON"]
     assert fleet.client.get("/api/v1/terminals?state=unknown", headers=fleet.admin).json()["total"] == 1
     assert silent.terminal_id != online.terminal_id
+
+
+def test_a_heartbeat_buffered_before_revocation_does_not_bring_the_terminal_back(fleet: Fleet) -> None:
+    kiosk = fleet.kiosk()
+    kiosk.heartbeat()
+    fleet.flush()
+    kiosk.heartbeat()  # buffered, not yet written
+    fleet.client.post(f"/api/v1/terminals/{kiosk.terminal_id}/revoke", headers=fleet.admin, json={})
+    fleet.flush()
+    detail = fleet.terminal(kiosk.terminal_id)
+    assert detail["state"] == "revoked" and detail["connectivity"] == "offline"
+    reasons = [e["detail"].get("reason") for e in fleet.events(kiosk.terminal_id) if e["to_state"] == "offline"]
+    assert reasons == ["revoked"]

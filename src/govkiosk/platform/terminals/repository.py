@@ -206,17 +206,22 @@ def revoked_ids(session: Session) -> set[int]:
 
 
 def connectivity_states(session: Session, ids: Sequence[int]) -> dict[int, tuple[str, list]]:
+    """Connectivity and peripherals of those of `ids` that are approved (only they may go online)."""
     rows = session.execute(
-        select(Terminal.id, Terminal.connectivity, Terminal.peripherals).where(Terminal.id.in_(ids))
+        select(Terminal.id, Terminal.connectivity, Terminal.peripherals).where(
+            Terminal.id.in_(ids), Terminal.enrollment_state == EnrollmentState.APPROVED
+        )
     )
     return {tid: (conn, periph or []) for tid, conn, periph in rows}
 
 
 def apply_heartbeats(session: Session, rows: Sequence[dict]) -> None:
     """Write many heartbeats in one statement (executemany)."""
+    if not rows:
+        return
     stmt = (
         update(Terminal)
-        .where(Terminal.id == bindparam("tid"))
+        .where(Terminal.id == bindparam("tid"), Terminal.enrollment_state == EnrollmentState.APPROVED)
         .values(
             connectivity=Connectivity.ONLINE,
             status=bindparam("status"),

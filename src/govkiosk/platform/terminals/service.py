@@ -17,6 +17,7 @@ from govkiosk.platform.orgs import service as orgs
 from govkiosk.platform.orgs.models import OrgKind
 from govkiosk.platform.terminals import repository
 from govkiosk.platform.terminals.models import (
+    Connectivity,
     EnrollmentState,
     EnrollmentToken,
     PreauthorizedSerial,
@@ -140,6 +141,17 @@ def _transition(terminal: Terminal, kind: str, to_state: str, detail: dict | Non
     return event
 
 
+def _went_offline(terminal: Terminal, reason: str) -> TerminalEvent:
+    return TerminalEvent(
+        terminal_id=terminal.id,
+        at=utcnow(),
+        kind="connectivity",
+        from_state=Connectivity.ONLINE,
+        to_state=Connectivity.OFFLINE,
+        detail={"reason": reason},
+    )
+
+
 _ALLOWED = {
     EnrollmentState.APPROVED: {EnrollmentState.PENDING, EnrollmentState.REJECTED},
     EnrollmentState.REJECTED: {EnrollmentState.PENDING},
@@ -159,6 +171,9 @@ def decide(
     terminal.decided_by = principal.username
     if to_state is EnrollmentState.REVOKED:
         terminal.credential_epoch += 1
+        if terminal.connectivity == Connectivity.ONLINE:  # it can no longer connect: never leave it "online"
+            repository.add_events(session, [_went_offline(terminal, "revoked")])
+            terminal.connectivity = Connectivity.OFFLINE
     session.flush()
     audit.record(
         session,
