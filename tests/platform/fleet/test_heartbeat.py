@@ -104,5 +104,6 @@ def test_a_heartbeat_buffered_before_revocation_does_not_bring_the_terminal_back
     fleet.flush()
     detail = fleet.terminal(kiosk.terminal_id)
     assert detail["state"] == "revoked" and detail["connectivity"] == "offline"
-    reasons = [e["detail"].get("reason") for e in fleet.events(kiosk.terminal_id) if e["to_state"] == "offline"]
+    events = fleet.events(kiosk.terminal_id)
+    reasons = [e["detail"].get("reason") for e in events if e["to_state"] == "offline"]
     assert reasons == ["revoked"]
