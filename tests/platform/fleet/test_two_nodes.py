@@ -1,0 +1,27 @@
+"""Two platform nodes on one database: revocation and new actions reach the other node's cache."""
+
+from fastapi.testclient import TestClient
+
+from govkiosk.platform.app import create_app
+from govkiosk.platform.fleet import tasks
+from tests.conftest import test_settings
+from tests.platform.fleet.conftest import Fleet
+
+
+def test_revocation_and_actions_reach_another_node_within_a_refresh(fleet: Fleet, db_url: str) -> None:
+    other = create_app(test_settings(db_url), db=fleet.db)  # same secret key, same database
+    kiosk = fleet.kiosk()
+    with TestClient(other) as node_b:
+        tasks.refresh_once(fleet.db, other.state.runtime)
+        beat = lambda: node_b.post("/api/terminal/v1/heartbeat", json={}, headers=kiosk.headers)  # noqa: E731
+        assert beat().status_code == 200
+        queued = fleet.client.post(
+            f"/api/v1/terminals/{kiosk.terminal_id}/actions", headers=fleet.admin, json={"kind": "reboot"}
+        )
+        tasks.refresh_once(fleet.db, other.state.runtime)
+        assert [a["id"] for a in beat().json()["actions"]] == [queued.json()["id"]]
+        fleet.client.post(f"/api/v1/terminals/{kiosk.terminal_id}/revoke", headers=fleet.admin, json={})
+        assert kiosk.heartbeat().status_code == 401  # the revoking node: at once
+        assert beat().status_code == 200  # the other node: until its next refresh (every second)…
+        tasks.refresh_once(fleet.db, other.state.runtime)
+        assert beat().status_code == 401  # …and no longer
