@@ -74,7 +74,7 @@ def db(db_url: str) -> Iterator[Database]:
     database.dispose()
 
 
-def test_settings(db_url: str, **overrides: object) -> Settings:
+def make_settings(db_url: str, **overrides: object) -> Settings:
     values: dict[str, object] = {
         "db_url": db_url,
         "secret_key": "test-secret-key-0123456789",
@@ -87,7 +87,7 @@ def test_settings(db_url: str, **overrides: object) -> Settings:
 
 @pytest.fixture
 def app(db: Database, db_url: str) -> FastAPI:
-    return create_app(test_settings(db_url), db=db)
+    return create_app(make_settings(db_url), db=db)
 
 
 @pytest.fixture
@@ -133,7 +133,7 @@ class LivePlatform:
 @pytest.fixture
 def live_platform(db: Database, db_url: str) -> Iterator[LivePlatform]:
     """The platform over real HTTP with its background jobs on, at fast test intervals."""
-    settings = test_settings(
+    settings = make_settings(
         db_url,
         background_jobs=True,
         heartbeat_flush_s=0.1,

@@ -32,6 +32,21 @@ def db_upgrade(db: str = typer.Option(None, help="database URL")) -> None:
 
 
 @app.command()
+def bootstrap(
+    db: str = typer.Option(None, help="database URL"),
+    city: str = typer.Option(..., help="name of the root org node, e.g. 深圳市"),
+    code: str = typer.Option(None, help="its GB/T 2260 code, e.g. 440300"),
+    admin: str = typer.Option("admin", help="username of the first platform administrator"),
+    password: str = typer.Option(..., prompt=True, hide_input=True, confirmation_prompt=True),
+) -> None:
+    """Create the root org node and the first platform administrator of a new installation."""
+    from govkiosk.platform.server import bootstrap_installation
+
+    bootstrap_installation(db_url=db, city=city, code=code, admin=admin, password=password)
+    typer.echo(f"created {city} and platform administrator {admin}")
+
+
+@app.command()
 def agent(
     platform: str = typer.Option(..., help="platform base URL, e.g. http://127.0.0.1:8000"),
     state_dir: Path = typer.Option(..., help="where the agent keeps its key, identity and state"),

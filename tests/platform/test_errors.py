@@ -3,11 +3,11 @@
 from fastapi.testclient import TestClient
 
 from govkiosk.platform.app import create_app
-from tests.conftest import test_settings
+from tests.conftest import make_settings
 
 
 def test_database_unavailable_is_503_with_retry_after(tmp_path) -> None:  # type: ignore[no-untyped-def]
-    app = create_app(test_settings(f"sqlite:///{tmp_path}/missing/dir/db.sqlite"))
+    app = create_app(make_settings(f"sqlite:///{tmp_path}/missing/dir/db.sqlite"))
     with TestClient(app, raise_server_exceptions=False) as client:
         login = client.post("/api/v1/auth/token", data={"username": "a", "password": "b"})
         assert login.status_code == 503

@@ -4,12 +4,12 @@ from fastapi.testclient import TestClient
 
 from govkiosk.platform.app import create_app
 from govkiosk.platform.fleet import tasks
-from tests.conftest import test_settings
+from tests.conftest import make_settings
 from tests.platform.fleet.conftest import Fleet
 
 
 def test_revocation_and_actions_reach_another_node_within_a_refresh(fleet: Fleet, db_url: str) -> None:
-    other = create_app(test_settings(db_url), db=fleet.db)  # same secret key, same database
+    other = create_app(make_settings(db_url), db=fleet.db)  # same secret key, same database
     kiosk = fleet.kiosk()
     with TestClient(other) as node_b:
         tasks.refresh_once(fleet.db, other.state.runtime)

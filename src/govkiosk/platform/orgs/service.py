@@ -6,7 +6,7 @@ from sqlalchemy.orm import Session
 
 from govkiosk.platform.accounts.authz import Perm, Principal
 from govkiosk.platform.audit import service as audit
-from govkiosk.platform.core.errors import InvalidInput, NotFound
+from govkiosk.platform.core.errors import Conflict, InvalidInput, NotFound
 from govkiosk.platform.orgs import repository
 from govkiosk.platform.orgs.models import CHILD_KIND, OrgKind, OrgNode, SiteType
 from govkiosk.platform.orgs.schemas import OrgNodeCreate, OrgNodeUpdate
@@ -73,6 +73,21 @@ def insert(
     node.path = f"{parent.path if parent else '/'}{node.id}/"
     session.flush()
     return node
+
+
+def get_root(session: Session) -> OrgNode:
+    """The root (city) node, or NotFound on an empty installation."""
+    root = repository.get_root(session)
+    if root is None:
+        raise NotFound("the org tree is empty; run `govkiosk bootstrap`")
+    return root
+
+
+def create_root(session: Session, *, name: str, code: str | None) -> OrgNode:
+    """Create the city node of a new installation (there is only one root)."""
+    if repository.get_root(session) is not None:
+        raise Conflict("this installation already has a root org node")
+    return insert(session, parent=None, kind=OrgKind.CITY, name=name, code=code)
 
 
 def create(session: Session, principal: Principal, data: OrgNodeCreate) -> OrgNode:
