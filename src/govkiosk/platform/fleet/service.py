@@ -104,6 +104,14 @@ def _peripheral_changes(
     ]
 
 
+def offline_delay(interval_s: int, settings: Settings) -> timedelta:
+    """How long after a heartbeat a silent kiosk is due offline: the sweep runs every
+    `sweep_interval_s`, so the deadline sits that much before the bound 2 × interval + grace, and the
+    kiosk is flagged within the bound, never after it (and never before 2 × interval)."""
+    bound = 2 * interval_s + settings.offline_grace_s
+    return timedelta(seconds=max(2 * interval_s, bound - settings.sweep_interval_s))
+
+
 def flush_heartbeats(session: Session, batch: Sequence[BufferedHeartbeat], settings: Settings) -> int:
     """Write a batch of heartbeats in one transaction, recording only the transitions they reveal."""
     if not batch:
@@ -133,7 +141,7 @@ def flush_heartbeats(session: Session, batch: Sequence[BufferedHeartbeat], setti
                 "tid": hb.terminal_id,
                 "status": hb.status,
                 "seen": seen,
-                "offline_after": seen + timedelta(seconds=2 * hb.interval_s + settings.offline_grace_s),
+                "offline_after": seen + offline_delay(hb.interval_s, settings),
                 "interval": hb.interval_s,
                 "ip": hb.ip,
                 "peripherals": hb.peripherals,
