@@ -136,14 +136,15 @@ def create_app(settings: Settings | None = None, *, db: Database | None = None) 
     app.state.runtime = runtime
     _install_error_handlers(app)
     _install_observability(app)
+    # The terminal API first: routes are matched in order, and heartbeats are most of the traffic.
     for router in (
+        fleet_router,
         accounts_router,
         orgs_router,
         terminals_router,
         actions_router,
         configs_router,
         audit_router,
-        fleet_router,
     ):
         app.include_router(router)
     mount_console(app)
