@@ -68,3 +68,32 @@ def test_invalid_interval_is_refused(fleet: Fleet) -> None:
         json={"values": {"heartbeat_interval_s": 1}},
     )
     assert response.status_code == 422
+
+
+def test_a_node_resolves_the_whole_fleet_like_each_terminal_alone(fleet: Fleet) -> None:
+    from govkiosk.platform.fleet import service
+
+    kiosks = [fleet.kiosk(f"SN-{i}") for i in range(4)]
+    put = lambda scope, sid, values: fleet.client.put(  # noqa: E731
+        f"/api/v1/configs/{scope}/{sid}", headers=fleet.admin, json={"values": values}
+    )
+    put("org", fleet.tree.city.id, {"heartbeat_interval_s": 30})
+    put("org", fleet.tree.site_a.id, {"language": "en"})
+    put("profile", fleet.tree.profile.id, {"printer": {"dpi": 300}})
+    put("terminal", kiosks[0].terminal_id, {"heartbeat_interval_s": 15})
+    fleet.client.patch(
+        f"/api/v1/terminals/{kiosks[1].terminal_id}",
+        headers=fleet.admin,
+        json={"profile_id": fleet.tree.profile.id, "org_node_id": fleet.tree.site_b.id},
+    )
+    with fleet.db.session(write=False) as session:
+        everything = service.resolve_all_configs(session)
+        one_by_one = {}
+        for kiosk in kiosks:
+            resolved = service.resolve_config(session, kiosk.terminal_id)
+            one_by_one[kiosk.terminal_id] = (resolved.etag, resolved.values["heartbeat_interval_s"])
+    assert everything == one_by_one
+    assert everything[kiosks[0].terminal_id][1] == 15 and everything[kiosks[2].terminal_id][1] == 30
+    assert everything[kiosks[1].terminal_id][0] != everything[kiosks[2].terminal_id][0]
+    fleet.refresh()
+    assert fleet.app.state.runtime.config_cache == everything

@@ -26,6 +26,10 @@ def get_layers(session: Session, keys: Sequence[tuple[str, int]]) -> dict[tuple[
     return {(r.scope, r.scope_id): r for r in rows}
 
 
+def all_layers(session: Session) -> Sequence[ConfigLayer]:
+    return session.scalars(select(ConfigLayer)).all()
+
+
 def add(session: Session, layer: ConfigLayer) -> None:
     session.add(layer)
     session.flush()

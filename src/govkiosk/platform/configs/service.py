@@ -42,23 +42,39 @@ def merge(base: dict[str, Any], layer: dict[str, Any]) -> dict[str, Any]:
     return merged
 
 
-def resolve(
-    session: Session, *, org_ids: list[int], profile_id: int | None, terminal_id: int
-) -> ResolvedConfig:
-    """The configuration of one terminal: defaults, org chain root→site, profile, terminal."""
+def layer_keys(org_ids: list[int], profile_id: int | None, terminal_id: int) -> list[tuple[str, int]]:
+    """The scopes a terminal's configuration is made of, in the order they apply."""
     keys = [(ConfigScope.ORG.value, i) for i in org_ids]
     if profile_id is not None:
         keys.append((ConfigScope.PROFILE.value, profile_id))
     keys.append((ConfigScope.TERMINAL.value, terminal_id))
-    layers = repository.get_layers(session, keys)
+    return keys
+
+
+def combine(keys: list[tuple[str, int]], layers: dict[tuple[str, int], dict[str, Any]]) -> ResolvedConfig:
+    """Defaults, then each present layer in order."""
     values = dict(DEFAULTS)
     sources = dict.fromkeys(DEFAULTS, "default")
     for key in keys:
         layer = layers.get(key)
         if layer is not None:
-            values = merge(values, layer.values)
-            sources.update(dict.fromkeys(layer.values, f"{key[0]}:{key[1]}"))
+            values = merge(values, layer)
+            sources.update(dict.fromkeys(layer, f"{key[0]}:{key[1]}"))
     return ResolvedConfig(etag=etag_of(values), values=values, sources=sources)
+
+
+def resolve(
+    session: Session, *, org_ids: list[int], profile_id: int | None, terminal_id: int
+) -> ResolvedConfig:
+    """The configuration of one terminal: defaults, org chain root→site, profile, terminal."""
+    keys = layer_keys(org_ids, profile_id, terminal_id)
+    layers = {key: layer.values for key, layer in repository.get_layers(session, keys).items()}
+    return combine(keys, layers)
+
+
+def all_layers(session: Session) -> dict[tuple[str, int], dict[str, Any]]:
+    """Every configuration layer, by scope (for resolving a whole fleet at once)."""
+    return {(layer.scope, layer.scope_id): layer.values for layer in repository.all_layers(session)}
 
 
 def interval_of(values: dict[str, Any]) -> int:

@@ -61,12 +61,20 @@ class FleetRuntime:
         taken, self.buffer = list(self.buffer.values()), {}
         return taken
 
-    def refresh(self, *, not_approved: set[int], unstarted: set[int], generation: int) -> None:
-        """Replace the caches with what the database says now."""
+    def refresh(
+        self,
+        *,
+        not_approved: set[int],
+        unstarted: set[int],
+        generation: int,
+        configs: dict[int, tuple[str, int]] | None = None,
+    ) -> None:
+        """Replace the caches with what the database says now (`configs`: every terminal's resolved
+        configuration, given when the generation moved)."""
         self.not_approved = not_approved
         self.unstarted_actions = unstarted
         if generation != self.config_generation:
-            self.config_cache.clear()
+            self.config_cache = configs if configs is not None else {}
             self.config_generation = generation
 
     def revoke_now(self, terminal_id: int) -> None:

@@ -17,6 +17,7 @@ from govkiosk.platform.core.errors import Unauthenticated
 from govkiosk.platform.core.settings import Settings
 from govkiosk.platform.fleet.runtime import CHALLENGE, BufferedHeartbeat, FleetRuntime
 from govkiosk.platform.orgs import service as orgs
+from govkiosk.platform.orgs.models import path_ids
 from govkiosk.platform.terminals import repository as terminal_repo
 from govkiosk.platform.terminals import service as terminals
 from govkiosk.platform.terminals.models import Connectivity, TerminalEvent
@@ -176,6 +177,27 @@ def sweep(session: Session, now: datetime | None = None) -> list[int]:
     actions.expire_due(session)
     terminal_repo.purge_challenges(session, now)
     return list(went_offline)
+
+
+def resolve_all_configs(session: Session) -> dict[int, tuple[str, int]]:
+    """(ETag, heartbeat interval) of every approved terminal, in a handful of queries: what a node
+    caches so that heartbeats never resolve configuration one terminal at a time."""
+    layers = configs.all_layers(session)
+    paths = orgs.all_paths(session)
+    by_place: dict[tuple[int, int | None], tuple[str, int]] = {}
+    resolved: dict[int, tuple[str, int]] = {}
+    for terminal_id, node_id, profile_id in terminal_repo.placements(session):
+        keys = configs.layer_keys(path_ids(paths.get(node_id, "/")), profile_id, terminal_id)
+        if (keys[-1]) in layers:  # a terminal with its own overrides is resolved on its own
+            result = configs.combine(keys, layers)
+            resolved[terminal_id] = (result.etag, configs.interval_of(result.values))
+            continue
+        place = (node_id, profile_id)
+        if place not in by_place:
+            result = configs.combine(keys, layers)
+            by_place[place] = (result.etag, configs.interval_of(result.values))
+        resolved[terminal_id] = by_place[place]
+    return resolved
 
 
 def snapshot(session: Session) -> tuple[set[int], set[int], int]:

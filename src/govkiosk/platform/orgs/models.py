@@ -32,6 +32,11 @@ class SiteType(enum.StrEnum):
     OTHER = "other"
 
 
+def path_ids(path: str) -> list[int]:
+    """The ids root → node encoded in a materialised path ("/1/4/17/" → [1, 4, 17])."""
+    return [int(part) for part in path.strip("/").split("/") if part]
+
+
 class OrgNode(TimestampMixin, Base):
     """A node of the org tree; `path` ("/1/4/17/") makes subtree checks a prefix test."""
 

@@ -5,7 +5,7 @@ from collections.abc import Sequence
 from sqlalchemy import ColumnElement, false, func, or_, select
 from sqlalchemy.orm import Session
 
-from govkiosk.platform.orgs.models import OrgNode
+from govkiosk.platform.orgs.models import OrgNode, path_ids
 
 
 def get(session: Session, node_id: int) -> OrgNode | None:
@@ -55,7 +55,7 @@ def list_nodes(
 
 def ancestors(session: Session, node: OrgNode) -> Sequence[OrgNode]:
     """The node's ancestors and itself, from the root down."""
-    ids = [int(part) for part in node.path.strip("/").split("/") if part]
+    ids = path_ids(node.path)
     rows = {n.id: n for n in session.scalars(select(OrgNode).where(OrgNode.id.in_(ids))).all()}
     return [rows[i] for i in ids if i in rows]
 
@@ -68,3 +68,7 @@ def add(session: Session, node: OrgNode) -> OrgNode:
     session.add(node)
     session.flush()
     return node
+
+
+def all_paths(session: Session) -> dict[int, str]:
+    return {node_id: path for node_id, path in session.execute(select(OrgNode.id, OrgNode.path))}

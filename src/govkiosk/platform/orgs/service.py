@@ -125,3 +125,8 @@ def update(session: Session, principal: Principal, node_id: int, data: OrgNodeUp
         detail={"changed": sorted(changes)},
     )
     return node
+
+
+def all_paths(session: Session) -> dict[int, str]:
+    """Every node's path, by id (for resolving a whole fleet at once)."""
+    return repository.all_paths(session)

@@ -252,3 +252,13 @@ def mark_offline(session: Session, now: datetime) -> Sequence[int]:
 def add(session: Session, obj: object) -> None:
     session.add(obj)
     session.flush()
+
+
+def placements(session: Session) -> Sequence[tuple[int, int, int | None]]:
+    """(id, org node, profile) of every approved terminal."""
+    rows = session.execute(
+        select(Terminal.id, Terminal.org_node_id, Terminal.profile_id).where(
+            Terminal.enrollment_state == EnrollmentState.APPROVED
+        )
+    )
+    return [(tid, node, profile) for tid, node, profile in rows]
