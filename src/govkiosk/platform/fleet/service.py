@@ -1,5 +1,7 @@
 """Use cases of the terminal API: authentication, heartbeats (in batches), configuration, liveness."""
 
+import hashlib
+import json
 import secrets
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
@@ -113,17 +115,25 @@ def offline_delay(interval_s: int, settings: Settings) -> timedelta:
     return timedelta(seconds=max(2 * interval_s, bound - settings.sweep_interval_s))
 
 
+def peripherals_digest(peripherals: list[dict[str, Any]]) -> str:
+    """A short fingerprint of a peripheral report, to see a change without decoding the stored one."""
+    canonical = json.dumps(peripherals, sort_keys=True, separators=(",", ":"))
+    return hashlib.blake2b(canonical.encode(), digest_size=16).hexdigest()
+
+
 def flush_heartbeats(session: Session, batch: Sequence[BufferedHeartbeat], settings: Settings) -> int:
     """Write a batch of heartbeats in one transaction, recording only the transitions they reveal."""
     if not batch:
         return 0
     known = terminal_repo.connectivity_states(session, [h.terminal_id for h in batch])
+    batch = [hb for hb in batch if hb.terminal_id in known]  # revoked or deleted meanwhile
+    digests = {hb.terminal_id: peripherals_digest(hb.peripherals) for hb in batch}
+    changed = [hb.terminal_id for hb in batch if digests[hb.terminal_id] != known[hb.terminal_id][1]]
+    before = terminal_repo.peripherals_of(session, changed)
     events: list[TerminalEvent] = []
     rows = []
     for hb in batch:
-        if hb.terminal_id not in known:
-            continue  # deleted meanwhile
-        connectivity, peripherals = known[hb.terminal_id]
+        connectivity = known[hb.terminal_id][0]
         seen = datetime.fromtimestamp(hb.seen, tz=UTC)
         if connectivity != Connectivity.ONLINE:
             events.append(
@@ -136,20 +146,15 @@ def flush_heartbeats(session: Session, batch: Sequence[BufferedHeartbeat], setti
                     detail={},
                 )
             )
-        events.extend(_peripheral_changes(hb.terminal_id, peripherals, hb.peripherals, seen))
-        rows.append(
-            {
-                "tid": hb.terminal_id,
-                "status": hb.status,
-                "seen": seen,
-                "offline_after": seen + offline_delay(hb.interval_s, settings),
-                "interval": hb.interval_s,
-                "ip": hb.ip,
-                "peripherals": hb.peripherals,
-                "versions": hb.versions,
-                "metrics": hb.metrics,
-            }
-        )
+        row = {
+            "tid": hb.terminal_id, "status": hb.status, "seen": seen, "interval": hb.interval_s, "ip": hb.ip,
+            "offline_after": seen + offline_delay(hb.interval_s, settings), "versions": hb.versions,
+            "metrics": hb.metrics,
+        }  # fmt: skip
+        if hb.terminal_id in before:
+            events.extend(_peripheral_changes(hb.terminal_id, before[hb.terminal_id], hb.peripherals, seen))
+            row |= {"peripherals": hb.peripherals, "digest": digests[hb.terminal_id]}
+        rows.append(row)
     terminal_repo.add_events(session, events)
     session.flush()
     terminal_repo.apply_heartbeats(session, rows)

@@ -69,6 +69,7 @@ class Terminal(TimestampMixin, Base):
     hardware: Mapped[dict] = mapped_column(JSON, default=dict)
     versions: Mapped[dict] = mapped_column(JSON, default=dict)
     peripherals: Mapped[list] = mapped_column(JSON, default=list)
+    peripherals_digest: Mapped[str | None] = mapped_column(String(32))  # so a flush compares without decoding
     metrics: Mapped[dict] = mapped_column(JSON, default=dict)
     enrolled_at: Mapped[datetime | None]
     decided_at: Mapped[datetime | None]

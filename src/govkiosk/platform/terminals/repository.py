@@ -205,37 +205,51 @@ def revoked_ids(session: Session) -> set[int]:
     )
 
 
-def connectivity_states(session: Session, ids: Sequence[int]) -> dict[int, tuple[str, list]]:
-    """Connectivity and peripherals of those of `ids` that are approved (only they may go online)."""
+def connectivity_states(session: Session, ids: Sequence[int]) -> dict[int, tuple[str, str | None]]:
+    """Connectivity and peripherals digest of those of `ids` that are approved (only they go online)."""
     rows = session.execute(
-        select(Terminal.id, Terminal.connectivity, Terminal.peripherals).where(
+        select(Terminal.id, Terminal.connectivity, Terminal.peripherals_digest).where(
             Terminal.id.in_(ids), Terminal.enrollment_state == EnrollmentState.APPROVED
         )
     )
-    return {tid: (conn, periph or []) for tid, conn, periph in rows}
+    return {tid: (connectivity, digest) for tid, connectivity, digest in rows}
+
+
+def peripherals_of(session: Session, ids: Sequence[int]) -> dict[int, list]:
+    if not ids:
+        return {}
+    rows = session.execute(select(Terminal.id, Terminal.peripherals).where(Terminal.id.in_(ids)))
+    return {tid: peripherals or [] for tid, peripherals in rows}
+
+
+def _heartbeat_update(*, with_peripherals: bool):  # type: ignore[no-untyped-def]
+    values = {
+        "connectivity": Connectivity.ONLINE,
+        "status": bindparam("status"),
+        "last_seen_at": bindparam("seen"),
+        "offline_after": bindparam("offline_after"),
+        "heartbeat_interval_s": bindparam("interval"),
+        "last_ip": bindparam("ip"),
+        "versions": bindparam("versions"),
+        "metrics": bindparam("metrics"),
+    }
+    if with_peripherals:
+        values |= {"peripherals": bindparam("peripherals"), "peripherals_digest": bindparam("digest")}
+    return (
+        update(Terminal)
+        .where(Terminal.id == bindparam("tid"), Terminal.enrollment_state == EnrollmentState.APPROVED)
+        .values(**values)
+        .execution_options(synchronize_session=False)
+    )
 
 
 def apply_heartbeats(session: Session, rows: Sequence[dict]) -> None:
-    """Write many heartbeats in one statement (executemany)."""
-    if not rows:
-        return
-    stmt = (
-        update(Terminal)
-        .where(Terminal.id == bindparam("tid"), Terminal.enrollment_state == EnrollmentState.APPROVED)
-        .values(
-            connectivity=Connectivity.ONLINE,
-            status=bindparam("status"),
-            last_seen_at=bindparam("seen"),
-            offline_after=bindparam("offline_after"),
-            heartbeat_interval_s=bindparam("interval"),
-            last_ip=bindparam("ip"),
-            peripherals=bindparam("peripherals"),
-            versions=bindparam("versions"),
-            metrics=bindparam("metrics"),
-        )
-        .execution_options(synchronize_session=False)
-    )
-    session.connection().execute(stmt, list(rows))
+    """Write many heartbeats with two executemany statements: peripherals only where they changed."""
+    changed = [row for row in rows if "peripherals" in row]
+    unchanged = [row for row in rows if "peripherals" not in row]
+    for statement_rows, with_peripherals in ((changed, True), (unchanged, False)):
+        if statement_rows:
+            session.connection().execute(_heartbeat_update(with_peripherals=with_peripherals), statement_rows)
 
 
 def mark_offline(session: Session, now: datetime) -> Sequence[int]:
