@@ -94,7 +94,7 @@ def throughput(workdir: Path, p: dict[str, Any], what_if: list[str]) -> dict[str
     with running(Server(fleet.db_url, fleet.secret, workdir, env_extra=env)) as server:
         progress(
             f"server up on port {server.port}; warm-up: one heartbeat for each of {len(tokens):,} terminals "
-            "(each resolves its configuration from the database: the cold-cache path)"
+            "(the first after a start; the node's refresh has resolved every configuration in bulk)"
         )
         if use_wrk:
             warm = load.warm_up(
@@ -119,8 +119,8 @@ def throughput(workdir: Path, p: dict[str, Any], what_if: list[str]) -> dict[str
             }
         result["cold_cache"] = {k: round(v, 1) if isinstance(v, float) else v for k, v in warm.items()}
         progress(
-            f"  cold-cache heartbeats: {warm['rps']:.0f}/s ({warm['requests']:,} in {warm['seconds']} s, "
-            f"{warm['errors']} errors)"
+            f"  first heartbeats after a start: {warm['rps']:.0f}/s "
+            f"({warm['requests']:,} in {warm['seconds']} s, {warm['errors']} errors)"
         )
         time.sleep(2)  # let the flush drain
         metrics_before = server.get("/metrics")
@@ -219,9 +219,15 @@ def table(results: dict[str, Any]) -> str:
             None,
         ),
         (
-            "  cold-cache heartbeats/s (first after start or config change)",
+            "  first heartbeats after a start, req/s",
             f"{t['cold_cache']['rps']:.0f}",
-            f"(re-resolving {TARGET_KIOSKS:,}: {c['cold_cache_resync_s']:.0f} s)",
+            "",
+            None,
+        ),
+        (
+            f"  resolving all {w['config_terminals']:,} configurations (after a start or a change)",
+            f"{w['config_resolve_all_s']:.2f} s",
+            "in-process, median",
             None,
         ),
         (
@@ -229,6 +235,12 @@ def table(results: dict[str, Any]) -> str:
             f"{c['kiosks_per_node']:,}",
             f"≥ {TARGET_KIOSKS:,}",
             c["pass"],
+        ),
+        (
+            "  kiosks per node at 60 s counting the flush's CPU too",
+            f"{c['kiosks_per_node_with_flush']:,}",
+            f"≥ {TARGET_KIOSKS:,}",
+            c["kiosks_per_node_with_flush"] >= TARGET_KIOSKS,
         ),
         (
             f"  flush of {w['batch_size']:,} heartbeats (median), share of one core",
@@ -330,9 +342,10 @@ def main(argv: list[str] | None = None) -> int:
             "flush_median_s": w["flush_median_s"],
             "flush_core_fraction": w["flush_core_fraction"],
             "write_side_pass": w["flush_core_fraction"] < 1.0,
-            "cold_cache_resync_s": round(TARGET_KIOSKS / t["cold_cache"]["rps"], 0)
-            if t["cold_cache"]["rps"]
-            else None,
+            # One core serves the requests and runs the flush: per heartbeat, 1/throughput + flush time.
+            "kiosks_per_node_with_flush": int(
+                INTERVAL_S / (1 / t["heartbeat_rps_median"] + w["flush_per_heartbeat_us"] / 1e6)
+            ),
         }
         progress(f"offline detection: {p['offline_terminals']} kiosks, interval 5 s, grace 2 s, sweep 0.5 s")
         o = offline.run(workdir, terminals=p["offline_terminals"])

@@ -86,6 +86,20 @@ def run(db_url: str, ids: list[int], body: dict[str, Any], *, batch_size: int, r
             "per_transaction_per_heartbeat_us": round(median(naive_s) / batch_size * 1e6, 1),
             "ratios": [round(r, 2) for r in ratios],
             "ratio_median": round(median(ratios), 2),
+            "config_resolve_all_s": _resolve_all(db, rounds),
+            "config_terminals": len(ids),
         }
     finally:
         db.dispose()
+
+
+def _resolve_all(db: Database, rounds: int) -> float:
+    """Median time for a node to resolve every terminal's configuration (after a start or a config change)."""
+    times = []
+    for _ in range(rounds):
+        started = time.perf_counter()
+        with db.session(write=False) as session:
+            service.resolve_all_configs(session)
+        times.append(time.perf_counter() - started)
+    progress(f"  resolving every terminal's configuration: {median(times):.2f} s (median of {rounds})")
+    return round(median(times), 3)

@@ -33,4 +33,5 @@ def test_openapi_and_metrics_are_served(client: TestClient) -> None:
     assert "/api/v1/terminals" in spec["paths"] and "/api/terminal/v1/heartbeat" in spec["paths"]
     metrics = client.get("/metrics")
     assert metrics.status_code == 200 and "govkiosk_heartbeat_buffer" in metrics.text
+    assert "govkiosk_heartbeats_total 0.0" in metrics.text
     assert client.get("/healthz").json()["status"] == "ok"

@@ -107,7 +107,8 @@ def _install_observability(app: FastAPI) -> None:
         runtime: FleetRuntime = request.app.state.runtime
         metrics.HEARTBEAT_BUFFER.set(len(runtime.buffer))
         metrics.PUSH_CONNECTIONS.set(hub.connected())
-        return PlainTextResponse(generate_latest().decode(), media_type=CONTENT_TYPE_LATEST)
+        text = generate_latest().decode() + generate_latest(request.app.state.metrics).decode()
+        return PlainTextResponse(text, media_type=CONTENT_TYPE_LATEST)
 
 
 def create_app(settings: Settings | None = None, *, db: Database | None = None) -> FastAPI:
@@ -134,6 +135,15 @@ def create_app(settings: Settings | None = None, *, db: Database | None = None) 
     app.state.settings = settings
     app.state.db = database
     app.state.runtime = runtime
+    app.state.metrics = metrics.node_registry(
+        {
+            "govkiosk_heartbeats": ("heartbeats accepted by this node", lambda: runtime.heartbeats_received),
+            "govkiosk_heartbeats_written": (
+                "heartbeats written by its batch flush",
+                lambda: runtime.heartbeats_flushed,
+            ),
+        }
+    )
     _install_error_handlers(app)
     _install_observability(app)
     # The terminal API first: routes are matched in order, and heartbeats are most of the traffic.

@@ -152,6 +152,11 @@ def _went_offline(terminal: Terminal, reason: str) -> TerminalEvent:
     )
 
 
+_DECISION_ACTIONS = {
+    EnrollmentState.APPROVED: "terminal.approve",
+    EnrollmentState.REJECTED: "terminal.reject",
+    EnrollmentState.REVOKED: "terminal.revoke",
+}
 _ALLOWED = {
     EnrollmentState.APPROVED: {EnrollmentState.PENDING, EnrollmentState.REJECTED},
     EnrollmentState.REJECTED: {EnrollmentState.PENDING},
@@ -178,7 +183,7 @@ def decide(
     audit.record(
         session,
         principal.actor,
-        f"terminal.{to_state.removesuffix('d').removesuffix('e')}",
+        _DECISION_ACTIONS[to_state],
         object_type="terminal",
         object_id=terminal.id,
         org_path=path,
