@@ -145,3 +145,17 @@ def test_unknown_terminal_and_garbage_token_get_401(db: Database, client: TestCl
     assert client.post(f"{API}/auth/challenge", json={"terminal_id": 999}).status_code == 401
     response = client.post(f"{API}/heartbeat", json={}, headers={"Authorization": "Bearer nonsense.value"})
     assert response.status_code == 401
+
+
+def test_decisions_are_audited_by_name(db: Database, client: TestClient) -> None:
+    tree, admin, token = _setup(db, client, max_uses=2)
+    build(db, create_user, "aud", Role.AUDITOR, tree.city)
+    first, second = Kiosk(client, SM2KeyPair.generate()), Kiosk(client, SM2KeyPair.generate())
+    first.enroll(token, "SN-1")
+    second.enroll(token, "SN-2")
+    client.post(f"/api/v1/terminals/{first.terminal_id}/approve", headers=admin, json={})
+    client.post(f"/api/v1/terminals/{second.terminal_id}/reject", headers=admin, json={})
+    client.post(f"/api/v1/terminals/{first.terminal_id}/revoke", headers=admin, json={})
+    found = client.get("/api/v1/audit?action=terminal.&object_type=terminal", headers=login(client, "aud")).json()
+    actions = sorted(e["action"] for e in found["items"])
+    assert actions == sorted(["terminal.enroll"] * 2 + ["terminal.approve", "terminal.reject", "terminal.revoke"])
