@@ -156,6 +156,7 @@ def test_decisions_are_audited_by_name(db: Database, client: TestClient) -> None
     client.post(f"/api/v1/terminals/{first.terminal_id}/approve", headers=admin, json={})
     client.post(f"/api/v1/terminals/{second.terminal_id}/reject", headers=admin, json={})
     client.post(f"/api/v1/terminals/{first.terminal_id}/revoke", headers=admin, json={})
-    found = client.get("/api/v1/audit?action=terminal.&object_type=terminal", headers=login(client, "aud")).json()
-    actions = sorted(e["action"] for e in found["items"])
-    assert actions == sorted(["terminal.enroll"] * 2 + ["terminal.approve", "terminal.reject", "terminal.revoke"])
+    query = "/api/v1/audit?action=terminal.&object_type=terminal"
+    found = client.get(query, headers=login(client, "aud")).json()
+    expected = ["terminal.enroll"] * 2 + ["terminal.approve", "terminal.reject", "terminal.revoke"]
+    assert sorted(e["action"] for e in found["items"]) == sorted(expected)
