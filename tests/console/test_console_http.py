@@ -7,11 +7,12 @@ from pathlib import Path
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
+from sqlalchemy import update
 
 from govkiosk.platform.accounts.models import Role
 from govkiosk.platform.console.i18n import MESSAGES
 from govkiosk.platform.db.session import Database
-from govkiosk.platform.terminals.models import EnrollmentState
+from govkiosk.platform.terminals.models import EnrollmentState, Terminal
 from tests.console.helpers import post_form, sign_in
 from tests.factories import Tree, build, create_terminal, create_tree, create_user, login
 
@@ -318,3 +319,27 @@ def test_unknown_things_are_pages_not_json(client: TestClient, world: World) -> 
     assert client.get("/console/nowhere").status_code == 404
     api = client.get("/api/v1/terminals/999999", headers=login(client, "admin"))
     assert api.json()["error"]["code"] == "not_found"  # the API keeps its JSON errors
+
+
+def test_devices_needing_attention_show_on_the_overview_list_and_detail(
+    db: Database, client: TestClient, world: World
+) -> None:
+    issues = ["missing:IdCardReader", "supply:Printer:paper:low"]
+    with db.session(write=True) as session:
+        session.execute(
+            update(Terminal)
+            .where(Terminal.id == world.terminal_a)
+            .values(profile_id=world.tree.profile.id, device_issues=issues, needs_attention=True)
+        )
+    sign_in(client, "admin")
+    assert "1 台终端的设备需要关注" in client.get("/console/").text
+    listed = client.get("/console/terminals?attention=1").text
+    assert "SN-A-1" in listed and "SN-B-1" not in listed and "需关注 2" in listed
+    detail = client.get(f"/console/terminals/{world.terminal_a}").text
+    assert (
+        "不符合" in detail
+        and "缺少必备设备 IdCardReader" in detail
+        and "Printer 耗材告急：paper low" in detail
+    )
+    english = client.get(f"/console/terminals/{world.terminal_a}?lang=en").text
+    assert "required device IdCardReader is missing" in english

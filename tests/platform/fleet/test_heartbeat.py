@@ -106,3 +106,32 @@ def test_a_heartbeat_buffered_before_revocation_does_not_bring_the_terminal_back
     events = fleet.events(kiosk.terminal_id)
     reasons = [e["detail"].get("reason") for e in events if e["to_state"] == "offline"]
     assert reasons == ["revoked"]
+
+
+def test_reported_devices_are_checked_against_the_profile(fleet: Fleet) -> None:
+    kiosk = fleet.kiosk()  # the tree's profile requires IdCardReader and Printer
+    fleet.client.patch(
+        f"/api/v1/terminals/{kiosk.terminal_id}",
+        headers=fleet.admin,
+        json={"profile_id": fleet.tree.profile.id},
+    )
+    card = {"device_class": "IdCardReader", "state": "online", "supplies": [], "simulated": True}
+    kiosk.heartbeat(peripherals=[card, printer()])
+    fleet.flush()
+    healthy = fleet.terminal(kiosk.terminal_id)
+    assert healthy["device_issues"] == [] and healthy["profile_conforms"] and not healthy["needs_attention"]
+    camera = {"device_class": "Camera", "state": "hardwareError", "supplies": [], "simulated": True}
+    kiosk.heartbeat(peripherals=[card | {"state": "noDevice"}, printer(level="low"), camera])
+    fleet.flush()
+    sick = fleet.terminal(kiosk.terminal_id)
+    assert sick["device_issues"] == [
+        "missing:IdCardReader",
+        "fault:Camera:hardwareError",
+        "supply:Printer:paper:low",
+    ]
+    assert not sick["profile_conforms"] and sick["needs_attention"]
+    listed = fleet.client.get("/api/v1/terminals?attention=true", headers=fleet.admin).json()
+    assert [t["id"] for t in listed["items"]] == [kiosk.terminal_id]
+    kiosk.heartbeat(peripherals=[card, printer()])
+    fleet.flush()
+    assert fleet.client.get("/api/v1/terminals?attention=true", headers=fleet.admin).json()["total"] == 0

@@ -130,6 +130,7 @@ def flush_heartbeats(session: Session, batch: Sequence[BufferedHeartbeat], setti
     digests = {hb.terminal_id: peripherals_digest(hb.peripherals) for hb in batch}
     changed = [hb.terminal_id for hb in batch if digests[hb.terminal_id] != known[hb.terminal_id][1]]
     before = terminal_repo.peripherals_of(session, changed)
+    required = terminals.required_devices(session) if changed else {}
     events: list[TerminalEvent] = []
     rows = []
     for hb in batch:
@@ -153,7 +154,13 @@ def flush_heartbeats(session: Session, batch: Sequence[BufferedHeartbeat], setti
         }  # fmt: skip
         if hb.terminal_id in before:
             events.extend(_peripheral_changes(hb.terminal_id, before[hb.terminal_id], hb.peripherals, seen))
-            row |= {"peripherals": hb.peripherals, "digest": digests[hb.terminal_id]}
+            issues = terminals.check_devices(required.get(known[hb.terminal_id][2] or 0, []), hb.peripherals)
+            row |= {
+                "peripherals": hb.peripherals,
+                "digest": digests[hb.terminal_id],
+                "issues": issues,
+                "attention": bool(issues),
+            }
         rows.append(row)
     terminal_repo.add_events(session, events)
     session.flush()

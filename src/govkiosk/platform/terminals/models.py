@@ -70,6 +70,9 @@ class Terminal(TimestampMixin, Base):
     versions: Mapped[dict] = mapped_column(JSON, default=dict)
     peripherals: Mapped[list] = mapped_column(JSON, default=list)
     peripherals_digest: Mapped[str | None] = mapped_column(String(32))  # so a flush compares without decoding
+    # What the reported peripherals mean against the profile (配置标准), kept current by the flush.
+    device_issues: Mapped[list] = mapped_column(JSON, default=list)
+    needs_attention: Mapped[bool] = mapped_column(default=False, index=True)
     metrics: Mapped[dict] = mapped_column(JSON, default=dict)
     enrolled_at: Mapped[datetime | None]
     decided_at: Mapped[datetime | None]

@@ -66,6 +66,7 @@ def search(
     q: str | None,
     limit: int,
     offset: int,
+    attention: bool | None = None,
 ) -> tuple[Sequence[tuple[Terminal, str]], int]:
     """Terminals in scope matching the filters, with their node's path, ordered by serial."""
     conditions = [scope_clause(scopes)]
@@ -79,6 +80,8 @@ def search(
         conditions.append(Terminal.profile_id == profile_id)
     if q:
         conditions.append(Terminal.serial.contains(q, autoescape=True))
+    if attention is not None:
+        conditions.append(Terminal.needs_attention.is_(attention))
     base = select(Terminal, OrgNode.path).join(OrgNode, OrgNode.id == Terminal.org_node_id).where(*conditions)
     total = session.scalar(select(func.count()).select_from(base.subquery())) or 0
     rows = session.execute(base.order_by(Terminal.serial).limit(limit).offset(offset)).all()
@@ -205,14 +208,16 @@ def revoked_ids(session: Session) -> set[int]:
     )
 
 
-def connectivity_states(session: Session, ids: Sequence[int]) -> dict[int, tuple[str, str | None]]:
-    """Connectivity and peripherals digest of those of `ids` that are approved (only they go online)."""
+def connectivity_states(
+    session: Session, ids: Sequence[int]
+) -> dict[int, tuple[str, str | None, int | None]]:
+    """Connectivity, peripherals digest and profile of the approved ones of `ids` (only they go online)."""
     rows = session.execute(
-        select(Terminal.id, Terminal.connectivity, Terminal.peripherals_digest).where(
+        select(Terminal.id, Terminal.connectivity, Terminal.peripherals_digest, Terminal.profile_id).where(
             Terminal.id.in_(ids), Terminal.enrollment_state == EnrollmentState.APPROVED
         )
     )
-    return {tid: (connectivity, digest) for tid, connectivity, digest in rows}
+    return {tid: (connectivity, digest, profile) for tid, connectivity, digest, profile in rows}
 
 
 def peripherals_of(session: Session, ids: Sequence[int]) -> dict[int, list]:
@@ -234,7 +239,12 @@ def _heartbeat_update(*, with_peripherals: bool):  # type: ignore[no-untyped-def
         "metrics": bindparam("metrics"),
     }
     if with_peripherals:
-        values |= {"peripherals": bindparam("peripherals"), "peripherals_digest": bindparam("digest")}
+        values |= {
+            "peripherals": bindparam("peripherals"),
+            "peripherals_digest": bindparam("digest"),
+            "device_issues": bindparam("issues"),
+            "needs_attention": bindparam("attention"),
+        }
     return (
         update(Terminal)
         .where(Terminal.id == bindparam("tid"), Terminal.enrollment_state == EnrollmentState.APPROVED)

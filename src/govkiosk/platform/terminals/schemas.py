@@ -27,6 +27,11 @@ class TerminalRead(BaseModel):
     metrics: dict[str, Any]
     hardware: dict[str, Any]
     enrolled_at: datetime | None
+    device_issues: list[str] = Field(
+        description="missing:<class>, fault:<class>:<state>, supply:<class>:<name>:<level>"
+    )
+    needs_attention: bool
+    profile_conforms: bool = Field(description="every device the profile requires is reported present")
 
 
 class TerminalUpdate(BaseModel):
@@ -40,6 +45,7 @@ class TerminalDecision(BaseModel):
 
 class TerminalFilters(BaseModel):
     state: str | None = None
+    attention: bool | None = None
     org_node_id: int | None = None
     vendor_id: int | None = None
     profile_id: int | None = None

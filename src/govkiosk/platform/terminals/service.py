@@ -53,6 +53,31 @@ def get_for(session: Session, principal: Principal, terminal_id: int, perm: Perm
     return terminal, path
 
 
+_ABSENT = {"noDevice", "powerOff"}
+_FAULTY = {"hardwareError", "offline", "userError"}
+
+
+def check_devices(required: Sequence[str], peripherals: Sequence[dict]) -> list[str]:
+    """What needs attention in a peripheral report against a profile's required devices:
+    `missing:<class>` (required but absent), `fault:<class>:<state>`, `supply:<class>:<name>:<level>`."""
+    present = {p.get("device_class"): p for p in peripherals if p.get("state") not in _ABSENT}
+    issues = [f"missing:{cls}" for cls in required if cls not in present]
+    for cls, report in sorted(present.items()):
+        if report.get("state") in _FAULTY:
+            issues.append(f"fault:{cls}:{report['state']}")
+        issues += [
+            f"supply:{cls}:{s.get('name')}:{s.get('level')}"
+            for s in report.get("supplies", [])
+            if s.get("level") in ("low", "out")
+        ]
+    return issues
+
+
+def required_devices(session: Session) -> dict[int, list[str]]:
+    """Each profile's required device classes, by profile id."""
+    return {p.id: list(p.required_devices or []) for p in repository.list_profiles(session)}
+
+
 def combined_state(terminal: Terminal) -> str:
     """What operators see: the enrollment state until approved, then online/offline/unknown."""
     if terminal.enrollment_state != EnrollmentState.APPROVED:
@@ -87,6 +112,9 @@ def to_read(session: Session, terminal: Terminal, path: str) -> TerminalRead:
         metrics=terminal.metrics or {},
         hardware=terminal.hardware or {},
         enrolled_at=terminal.enrolled_at,
+        device_issues=terminal.device_issues or [],
+        needs_attention=terminal.needs_attention,
+        profile_conforms=not any(i.startswith("missing:") for i in terminal.device_issues or []),
     )
 
 
@@ -102,6 +130,7 @@ def list_terminals(
         under_path=under,
         vendor_id=filters.vendor_id,
         profile_id=filters.profile_id,
+        attention=filters.attention,
         q=filters.q,
         limit=limit,
         offset=offset,
@@ -202,9 +231,12 @@ def update(session: Session, principal: Principal, terminal_id: int, data: Termi
         terminal.org_node_id = target.id
         path = target.path
     if "profile_id" in changes:
-        if repository.get_profile(session, changes["profile_id"]) is None:
+        profile = repository.get_profile(session, changes["profile_id"])
+        if profile is None:
             raise InvalidInput(f"profile {changes['profile_id']} does not exist")
-        terminal.profile_id = changes["profile_id"]
+        terminal.profile_id = profile.id
+        terminal.device_issues = check_devices(profile.required_devices, terminal.peripherals or [])
+        terminal.needs_attention = bool(terminal.device_issues)
     session.flush()
     configs.bump_generation(session)
     audit.record(

@@ -21,9 +21,13 @@ router = APIRouter(prefix="/console", include_in_schema=False)
 @router.get("/", response_class=HTMLResponse)
 def dashboard(request: Request, principal: ConsolePrincipal, session: ConsoleSession) -> Response:
     """Terminal counts by state in the user's scope, their grants, and shortcuts."""
-    counts = terminals.count_by_state(session, principal) if principal.scopes(Perm.TERMINAL_READ) else {}
+    readable = bool(principal.scopes(Perm.TERMINAL_READ))
+    counts = terminals.count_by_state(session, principal) if readable else {}
+    needing = TerminalFilters(attention=True)
+    attention = terminals.list_terminals(session, principal, needing, limit=1, offset=0)[1] if readable else 0
     context = {
         "counts": counts,
+        "attention": attention,
         "states": TERMINAL_STATES,
         "total": sum(counts.values()),
         "node_names": node_names(session, [g.org_node_id for g in principal.grants]),

@@ -48,9 +48,10 @@ def terminal_list(
     vendor: str = "",
     profile: str = "",
     q: str = "",
+    attention: str = "",
     page: str = "1",
 ) -> Response:
-    """Terminals in scope, filtered by state, org node, vendor, profile and serial, 50 a page."""
+    """Terminals in scope, filtered by state, org node, vendor, profile, serial and attention, 50 a page."""
     require_section(principal, "terminals")
     filters = parse_form(
         TerminalFilters,
@@ -59,6 +60,7 @@ def terminal_list(
         vendor_id=optional_int(vendor),
         profile_id=optional_int(profile),
         q=q.strip() or None,
+        attention=True if attention == "1" else None,
     )
     number = page_number(page)
     items, total = terminals.list_terminals(
@@ -82,6 +84,7 @@ def terminal_list(
             "vendor": filters.vendor_id,
             "profile": filters.profile_id,
             "q": filters.q,
+            "attention": "1" if filters.attention else None,
         },
     }
     return render(request, "terminals.html", context)
