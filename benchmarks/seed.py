@@ -6,11 +6,11 @@ import json
 import secrets
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, get_args
 
 from sqlalchemy import insert, select
 
-from govkiosk.contracts.terminal_api import HeartbeatRequest
+from govkiosk.contracts.terminal_api import DeviceClass, HeartbeatRequest
 from govkiosk.crypto import SM2KeyPair
 from govkiosk.platform.configs.models import ConfigLayer
 from govkiosk.platform.core.clock import utcnow
@@ -39,19 +39,7 @@ class Fleet:
 
 def heartbeat_body() -> dict[str, Any]:
     """What a typical kiosk reports: all 11 device classes, a printer low on toner, versions, metrics."""
-    classes = [
-        "IdCardReader",
-        "CardReader",
-        "BarcodeReader",
-        "Camera",
-        "Biometric",
-        "DocumentScanner",
-        "Printer",
-        "SignaturePad",
-        "Keyboard",
-        "Audio",
-        "Lights",
-    ]
+    classes = get_args(DeviceClass)
     peripherals: list[dict[str, Any]] = []
     for cls in classes:
         device: dict[str, Any] = {"device_class": cls, "state": "online", "supplies": [], "simulated": False}

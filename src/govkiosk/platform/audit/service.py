@@ -2,7 +2,7 @@
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.orm import Session
 
@@ -10,6 +10,9 @@ from govkiosk.platform.audit import repository
 from govkiosk.platform.audit.models import AuditEvent
 from govkiosk.platform.audit.schemas import AuditQuery
 from govkiosk.platform.core.clock import utcnow
+
+if TYPE_CHECKING:
+    from govkiosk.platform.accounts.authz import Principal
 
 DEFERRED_KEY = "audit_deferred"
 WRITE_KEY = "write"
@@ -62,3 +65,21 @@ def search(
 ) -> tuple[Sequence[AuditEvent], int]:
     """Search the audit log inside the caller's subtrees."""
     return repository.search(session, query, paths=paths, limit=limit, offset=offset)
+
+
+def search_for(
+    session: Session, principal: "Principal", query: AuditQuery, *, limit: int, offset: int
+) -> tuple[Sequence[AuditEvent], int]:
+    """Audit events the principal may read (its AUDIT_READ subtrees); the search itself is audited.
+
+    A grant on the root node reads everything, including events with no org path (sign-ins, bootstrap)."""
+    from govkiosk.platform.accounts.authz import Perm  # accounts imports this module: import at call time
+
+    scopes = principal.require_any(Perm.AUDIT_READ)
+    paths = None if any(s.path.count("/") == 2 for s in scopes) else [s.path for s in scopes]
+    rows, total = repository.search(session, query, paths=paths, limit=limit, offset=offset)
+    record(
+        session, principal.actor, "audit.search", object_type="audit", org_path=scopes[0].path,
+        detail=query.model_dump(exclude_none=True, mode="json"),
+    )  # fmt: skip
+    return rows, total
