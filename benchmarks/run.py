@@ -8,7 +8,8 @@
 2. capacity at a 60 s interval: heartbeat throughput × 60, and the batch flush time of the heartbeats
    100,000 kiosks produce per flush second (1,667), as a fraction of one core;
 3. one batch against one transaction per heartbeat, for the same 1,667 heartbeats;
-4. offline detection: the delay between a kiosk's last heartbeat and its being marked offline.
+4. offline detection: the delay between a kiosk's last heartbeat and its being marked offline;
+5. command round trips through the local device service (simulated), and messages/s on one connection.
 
 Prints progress, then a table; writes the figures as JSON. Cleans up its processes and files, also on
 Ctrl-C."""
@@ -26,7 +27,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from benchmarks import load, offline, writes
+from benchmarks import devices, load, offline, writes
 from benchmarks.asgi import FLOOR_PATH, WHAT_IF_ENV, WHAT_IFS
 from benchmarks.common import ROOT, Server, machine_facts, median, progress, prometheus_value, running
 from benchmarks.seed import create_fleet, heartbeat_body, heartbeat_json
@@ -46,6 +47,9 @@ PROFILES: dict[str, dict[str, Any]] = {
         "connections": 64,
         "flush_rounds": 5,
         "offline_terminals": 200,
+        "device_commands": 2_000,
+        "device_reads": 300,
+        "device_pipelined": 5_000,
     },
     "quick": {
         "terminals": 10_000,
@@ -56,6 +60,9 @@ PROFILES: dict[str, dict[str, Any]] = {
         "connections": 64,
         "flush_rounds": 3,
         "offline_terminals": 100,
+        "device_commands": 500,
+        "device_reads": 100,
+        "device_pipelined": 1_000,
     },
 }
 FLUSH_BATCH = round(TARGET_KIOSKS / INTERVAL_S)  # 1,667 heartbeats per 1 s flush at 100,000 kiosks
@@ -273,6 +280,30 @@ def table(results: dict[str, Any]) -> str:
             o["stuck_online"] == 0 and o["false_offline"] == 0,
         ),
     ]
+    d = results.get("devices")
+    if d:
+        rows += [
+            (
+                "5 device service: Common.Status acknowledge / completion p50 (p99)",
+                f"{d['status']['ack_p50_ms']:.2f} / {d['status']['completion_p50_ms']:.2f} "
+                f"({d['status']['completion_p99_ms']:.2f}) ms",
+                "query, one connection",
+                None,
+            ),
+            (
+                "  IdCardReader.Read acknowledge / completion p50 (p99)",
+                f"{d['read']['ack_p50_ms']:.2f} / {d['read']['completion_p50_ms']:.1f} "
+                f"({d['read']['completion_p99_ms']:.1f}) ms",
+                "simulated reader",
+                None,
+            ),
+            (
+                "  pipelined Common.Status on one connection",
+                f"{d['pipelined']['messages_per_s']:,} msg/s",
+                "acknowledges + completions",
+                None,
+            ),
+        ]
     width = max(len(r[0]) for r in rows)
     vwidth = max(len(r[1]) for r in rows)
     lines = [f"{'benchmark':<{width}}  {'measured':>{vwidth}}  target / note", "-" * (width + vwidth + 40)]
@@ -357,6 +388,10 @@ def main(argv: list[str] | None = None) -> int:
             and o["delay_max_s"] is not None
         )
         results["offline"] = o
+        progress("device service round trips: the simulated service in its own process, one WebSocket")
+        results["devices"] = devices.run(
+            sequential=p["device_commands"], reads=p["device_reads"], pipelined=p["device_pipelined"]
+        )
         results["elapsed_s"] = round(time.monotonic() - started, 1)
         args.out.parent.mkdir(parents=True, exist_ok=True)
         args.out.write_text(json.dumps(results, indent=2, ensure_ascii=False, default=str) + "\n")

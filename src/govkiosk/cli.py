@@ -7,6 +7,8 @@ import typer
 app = typer.Typer(help="govkiosk: one platform for a city's government-service kiosks.", no_args_is_help=True)
 db_app = typer.Typer(help="Database maintenance.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
+devices_app = typer.Typer(help="The local device service (XFS4IoT-style, agent-local).", no_args_is_help=True)
+app.add_typer(devices_app, name="devices")
 
 
 @app.command()
@@ -55,8 +57,9 @@ def agent(
     serial: str = typer.Option(None, help="serial number (default: derived from the machine)"),
     vendor: str = typer.Option("SIM", help="vendor code reported at enrollment"),
     model: str = typer.Option("SIM-KIOSK-1", help="model reported at enrollment"),
+    device_port: int = typer.Option(8765, help="local device service port on 127.0.0.1 (-1: none)"),
 ) -> None:
-    """Run the kiosk agent."""
+    """Run the kiosk agent (with its local device service)."""
     from govkiosk.agent.sync.runner import run_agent_cli
 
     run_agent_cli(
@@ -67,6 +70,7 @@ def agent(
         serial=serial,
         vendor=vendor,
         model=model,
+        device_port=None if device_port < 0 else device_port,
     )
 
 
@@ -98,6 +102,58 @@ def demo(
     from govkiosk.sim.demo import run_demo
 
     run_demo(terminals=terminals, host=host, port=port, state_dir=state_dir, fresh=fresh)
+
+
+@app.command()
+def conformance(
+    url: str = typer.Option(..., help="the service publisher, e.g. ws://127.0.0.1:8765/xfs4iot/v1.0"),
+    token: str = typer.Option(None, help="the device service's session token"),
+    classes: str = typer.Option(None, help="comma-separated device classes (default: all offered)"),
+    unattended: bool = typer.Option(False, help="drive the simulator's fault injection instead of a person"),
+    soak: int = typer.Option(1000, min=1, help="reads in the soak"),
+    fault_wait: float = typer.Option(5.0, help="seconds a fault or recovery may take to raise an event"),
+    report: Path = typer.Option(None, help="write the JSON report here"),
+    html: Path = typer.Option(None, help="write the HTML report here"),
+) -> None:
+    """Run the vendor conformance kit against a device service; exit 1 unless it passes."""
+    from govkiosk.conformance.runner import run_cli
+
+    passed = run_cli(
+        url,
+        token=token,
+        classes=[c.strip() for c in classes.split(",") if c.strip()] if classes else None,
+        unattended=unattended,
+        soak=soak,
+        fault_wait=fault_wait,
+        report_path=report,
+        html_path=html,
+    )
+    raise typer.Exit(0 if passed else 1)
+
+
+@devices_app.command("serve")
+def devices_serve(
+    simulated: bool = typer.Option(False, "--simulated", help="simulate every device class"),
+    devices: Path = typer.Option(None, help="a devices FILE (JSON list of device classes)"),
+    host: str = typer.Option("127.0.0.1", help="only loopback addresses are served"),
+    port: int = typer.Option(8765),
+    token: str = typer.Option(None, help="session token (default: a new random one)"),
+    origin: list[str] = typer.Option([], help="another allowed browser Origin (repeatable)"),
+) -> None:
+    """Run the local device service alone, for vendors and the conformance kit."""
+    from govkiosk.agent.local.run import run_device_server
+
+    if not simulated and devices is None:
+        raise typer.BadParameter("give --simulated or --devices FILE")
+    run_device_server(
+        simulated=simulated,
+        devices=devices,
+        host=host,
+        port=port,
+        token=token,
+        origins=origin,
+        echo=typer.echo,
+    )
 
 
 if __name__ == "__main__":

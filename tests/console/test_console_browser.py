@@ -118,7 +118,7 @@ def test_an_administrator_runs_the_fleet_and_an_auditor_reads_the_log(
     page.select_option("select[name=state]", "online")
     page.click("form.filters button[type=submit]")
     expect(page.get_by_text("共 6 条")).to_be_visible()
-    expect(page.locator("tbody .badge")).to_have_text(["在线"] * 6)
+    expect(page.locator("tbody .badge[class*=state-]")).to_have_text(["在线"] * 6)
     shoot(page, artifacts_dir, "console-terminals.png")
 
     page.click("tbody tr:first-child a")

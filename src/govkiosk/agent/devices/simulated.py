@@ -1,54 +1,26 @@
-"""Simulated peripherals with fault injection: a stand-in for the device layer, labelled simulated."""
+"""Simulated peripherals for the agent's heartbeat and the fleet simulator, on the simulated device services.
+
+`SimulatedDevices` keeps its old small API (`inject`, `recover`, `report`, `degraded`) over a
+`DeviceSet` of simulated drivers, so the heartbeat reports the same state the local device server
+serves (`device_set`), labelled simulated.
+"""
 
 import json
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal, get_args
 
-from govkiosk.contracts.terminal_api import DeviceClass, DeviceState, PeripheralState, Supply, SupplyLevel
+from govkiosk.agent.devices.base import DeviceError
+from govkiosk.agent.devices.device_set import ALL_DEVICE_CLASSES, DeviceSet
+from govkiosk.contracts.terminal_api import DeviceClass, PeripheralState
 
 Fault = Literal[
     "not_present", "paper_low", "paper_out", "toner_low", "jam", "hardware_error", "cover_open", "offline"
 ]
 
-ALL_DEVICE_CLASSES: tuple[DeviceClass, ...] = get_args(DeviceClass)
 FAULTS: tuple[Fault, ...] = get_args(Fault)
 PRINTER_SUPPLIES = ("paper", "toner")
 
-# fault → (device state, detail); supply faults leave the device online, as XFS4IoT does for media.
-_STATE_FAULTS: dict[str, tuple[DeviceState, str]] = {
-    "not_present": ("noDevice", "not present"),
-    "jam": ("hardwareError", "media jam"),
-    "hardware_error": ("hardwareError", "hardware error"),
-    "cover_open": ("userError", "cover open"),
-    "offline": ("offline", "offline"),
-}
-_SUPPLY_FAULTS: dict[str, tuple[str, SupplyLevel]] = {
-    "paper_low": ("paper", "low"),
-    "paper_out": ("paper", "out"),
-    "toner_low": ("toner", "low"),
-}
-
-
-@dataclass
-class SimulatedDevice:
-    """One simulated peripheral and its current condition."""
-
-    device_class: DeviceClass
-    state: DeviceState = "online"
-    detail: str | None = None
-    supplies: dict[str, SupplyLevel] = field(default_factory=dict)
-
-    def report(self) -> PeripheralState:
-        """This device as the heartbeat reports it."""
-        supplies = [Supply(name=name, level=level) for name, level in self.supplies.items()]
-        return PeripheralState(
-            device_class=self.device_class,
-            state=self.state,
-            supplies=supplies,
-            simulated=True,
-            detail=self.detail,
-        )
+__all__ = ["ALL_DEVICE_CLASSES", "FAULTS", "PRINTER_SUPPLIES", "Fault", "SimulatedDevices"]
 
 
 class SimulatedDevices:
@@ -58,10 +30,7 @@ class SimulatedDevices:
         unknown = set(classes) - set(ALL_DEVICE_CLASSES)
         if unknown:
             raise ValueError(f"unknown device classes: {sorted(unknown)}")
-        self.devices: dict[DeviceClass, SimulatedDevice] = {}
-        for device_class in classes:
-            self.devices[device_class] = SimulatedDevice(device_class=device_class)
-            self.recover(device_class)
+        self.device_set = DeviceSet.simulated(list(classes))
 
     @classmethod
     def from_spec(cls, spec: str) -> "SimulatedDevices":
@@ -77,42 +46,29 @@ class SimulatedDevices:
     @property
     def classes(self) -> list[DeviceClass]:
         """The device classes this kiosk has."""
-        return list(self.devices)
+        return list(self.device_set.services)
 
     def inject(self, device_class: DeviceClass, fault: Fault) -> None:
         """Put a fault on one device."""
-        device = self._get(device_class)
-        if fault in _STATE_FAULTS:
-            device.state, device.detail = _STATE_FAULTS[fault]
-        elif fault in _SUPPLY_FAULTS:
-            supply, level = _SUPPLY_FAULTS[fault]
-            if supply not in device.supplies:
-                raise ValueError(f"{device_class} has no {supply} supply")
-            device.supplies[supply] = level
-            device.detail = f"{supply} {level}"
-        else:
+        if fault not in FAULTS:
             raise ValueError(f"unknown fault {fault!r}; known: {', '.join(FAULTS)}")
+        try:
+            self.device_set.inject(device_class, fault)
+        except DeviceError as exc:
+            raise ValueError(f"{device_class}: {exc.description}") from exc
 
     def recover(self, device_class: DeviceClass) -> None:
         """Clear every fault of one device and refill its supplies."""
-        device = self._get(device_class)
-        device.state, device.detail = "online", None
-        if device_class == "Printer":
-            device.supplies = dict.fromkeys(PRINTER_SUPPLIES, "ok")
+        self.device_set.recover(device_class)
 
     def degraded(self) -> list[DeviceClass]:
         """Device classes currently not fully healthy."""
         return [
-            d.device_class
-            for d in self.devices.values()
-            if d.state != "online" or any(level != "ok" for level in d.supplies.values())
+            p.device_class
+            for p in self.report()
+            if p.state != "online" or any(s.level != "ok" for s in p.supplies)
         ]
 
     def report(self) -> list[PeripheralState]:
         """Every device's state, in a stable order."""
-        return [device.report() for device in self.devices.values()]
-
-    def _get(self, device_class: DeviceClass) -> SimulatedDevice:
-        if device_class not in self.devices:
-            raise ValueError(f"this kiosk has no {device_class}")
-        return self.devices[device_class]
+        return self.device_set.report()

@@ -14,6 +14,7 @@ from pydantic import ValidationError
 
 from govkiosk import __version__
 from govkiosk.agent.devices.simulated import SimulatedDevices
+from govkiosk.agent.local.device_server import DeviceServer
 from govkiosk.agent.sync.actions import ActionRunner, RebootRequested
 from govkiosk.agent.sync.backoff import Backoff
 from govkiosk.agent.sync.client import PlatformRefused, PlatformUnavailable, TerminalClient
@@ -65,6 +66,7 @@ class Agent:
         self.backoff = Backoff(base=options.backoff_base_s, cap=options.backoff_cap_s, rng=self.rng)
         self._shared_http = http
         self.state: AgentState | None = None
+        self.device_server: DeviceServer | None = None
         self.task: asyncio.Task[None] | None = None
         self.heartbeats = 0
         self.interval_s = options.interval_override or 60.0
@@ -95,6 +97,7 @@ class Agent:
         """Run until cancelled; a simulated reboot starts everything over from the files on disk."""
         self.store.prepare()
         self.log = AgentLog(self.store.log_path, echo=self.options.echo_log)
+        self.device_server = await self._start_device_service()
         try:
             while True:
                 try:
@@ -110,7 +113,22 @@ class Agent:
                     )
                     await asyncio.sleep(delay)
         finally:
+            if self.device_server is not None:
+                await self.device_server.stop()
             self.log.close()
+
+    async def _start_device_service(self) -> DeviceServer | None:
+        """The local device service (127.0.0.1 only) over this kiosk's devices, when a port is set."""
+        if self.options.device_port is None:
+            return None
+        server = DeviceServer(
+            self.devices.device_set, port=self.options.device_port, token=self.store.device_token()
+        )
+        await server.start()
+        self.log.info(
+            "device_service_started", url=server.url, simulated=self.devices.device_set.is_simulated
+        )
+        return server
 
     @property
     def enrollment(self) -> Enrollment:

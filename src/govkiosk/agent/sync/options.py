@@ -26,6 +26,9 @@ class AgentOptions:
     push: bool = True
     real_os_actions: bool = False
     echo_log: bool = False
+    device_port: int | None = (
+        None  # serve the local device service on 127.0.0.1 at this port (0: any free one)
+    )
 
 
 class AgentSetupError(Exception):

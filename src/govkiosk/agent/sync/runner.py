@@ -47,6 +47,7 @@ def run_agent_cli(
     serial: str | None,
     vendor: str,
     model: str,
+    device_port: int | None = 8765,
 ) -> None:
     """`govkiosk agent`: run one kiosk agent in the foreground."""
     options = AgentOptions(
@@ -57,6 +58,7 @@ def run_agent_cli(
         vendor=vendor,
         model=model,
         echo_log=True,
+        device_port=device_port,
     )
     try:
         device_set = SimulatedDevices.from_spec(devices)

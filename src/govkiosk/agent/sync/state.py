@@ -2,6 +2,7 @@
 
 import json
 import os
+import secrets
 import tempfile
 from pathlib import Path
 from typing import Any, Literal
@@ -63,6 +64,13 @@ def write_atomically(path: Path, text: str) -> None:
         raise
 
 
+def write_private(path: Path, text: str) -> None:
+    """Write `text` to a file only the owner can read (mode 0600 from creation)."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as handle:
+        handle.write(text)
+
+
 class StateStore:
     """The files of one agent's state directory."""
 
@@ -97,6 +105,13 @@ class StateStore:
         """Persist the state atomically."""
         state.prune()
         write_atomically(self.state_path, state.model_dump_json(indent=1))
+
+    def device_token(self) -> str:
+        """The local device service's session token, made once and readable by the owner only."""
+        path = self.dir / "device-token"
+        if not path.exists():
+            write_private(path, secrets.token_urlsafe(24))
+        return path.read_text().strip()
 
     def load_config(self) -> tuple[str | None, dict[str, Any]]:
         """The last applied configuration (etag, values)."""
