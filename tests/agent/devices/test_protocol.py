@@ -1,10 +1,12 @@
 """The exchange rules of the device protocol, over real WebSockets."""
 
 import asyncio
+import json
 
 from govkiosk.agent.devices.base import DeviceService, EmitEvent, command
 from govkiosk.agent.devices.device_set import DeviceSet
 from govkiosk.agent.devices.lights import SimulatedLights
+from govkiosk.agent.devices.protocol import Connection
 from tests.agent.devices.client import client, code, running_server, wait_for
 
 
@@ -198,3 +200,23 @@ async def test_request_id_may_be_reused_once_completed() -> None:
     async with running_server() as server, client(server, "Lights") as c:
         assert code(await c.call("Common.Status", 1)) == "success"
         assert code(await c.call("Common.Status", 1)) == "success"
+
+
+async def test_a_command_cancelled_before_it_starts_still_completes_canceled() -> None:
+    # Command and Cancel handled back-to-back, before the event loop ever runs the command's task: the
+    # race behind a browser test that waited forever for a completion.
+    sent: list[dict] = []
+    devices = DeviceSet.simulated(["IdCardReader"])
+    service = devices.get("IdCardReader")
+    connection = Connection(service, send=None, default_timeout=5)  # type: ignore[arg-type]
+    connection._put = lambda raw: sent.append(json.loads(raw))  # type: ignore[method-assign]
+    read = {"header": {"type": "command", "name": "IdCardReader.Read", "requestId": 1}, "payload": {}}
+    cancel_header = {"type": "command", "name": "Common.Cancel", "requestId": 2}
+    cancel = {"header": cancel_header, "payload": {"requestIds": [1]}}
+    await connection.receive(json.dumps(read))
+    await connection.receive(json.dumps(cancel))
+    completions = {
+        m["header"]["requestId"]: m["header"]["completionCode"] for m in sent if m["header"]["type"] == "completion"
+    }
+    assert completions == {1: "canceled", 2: "success"}
+    assert connection.pending == {}

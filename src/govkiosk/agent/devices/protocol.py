@@ -41,6 +41,7 @@ class Connection:
         self._send = send
         self.default_timeout = default_timeout
         self.pending: dict[int, asyncio.Task[None]] = {}
+        self._names: dict[int, str] = {}  # command name of each pending requestId
         self._outbox: asyncio.Queue[str] = asyncio.Queue()
 
     async def serve(self, incoming: AsyncIterable[str | bytes]) -> None:
@@ -78,13 +79,19 @@ class Connection:
             return
         task = asyncio.create_task(self._run(name, rid, msg.payload, timeout, spec.exclusive))
         self.pending[rid] = task
+        self._names[rid] = name
 
     async def cancel(self, request_ids: list[int]) -> None:
         """Cancel these pending commands and wait until they have completed `canceled`."""
-        tasks = [self.pending[rid] for rid in request_ids if rid in self.pending]
-        for task in tasks:
+        tasks = {rid: self.pending[rid] for rid in request_ids if rid in self.pending}
+        for task in tasks.values():
             task.cancel()
-        await asyncio.gather(*tasks, return_exceptions=True)
+        await asyncio.gather(*tasks.values(), return_exceptions=True)
+        # A task cancelled before it ever ran never enters `_run`, so nothing completed it: do it here,
+        # or its client would wait for a completion forever.
+        for rid in tasks:
+            if self.pending.pop(rid, None) is not None:
+                self._complete(self._names.pop(rid, UNKNOWN_NAME), rid, "canceled")
 
     def _parse(self, raw: str | bytes) -> tuple[Message, float] | None:
         try:
@@ -148,6 +155,7 @@ class Connection:
             )
         finally:
             self.pending.pop(rid, None)
+            self._names.pop(rid, None)
 
     async def _execute(self, name: str, payload: dict[str, Any], emit: Any) -> dict[str, Any]:
         spec = self.service.commands()[name]
