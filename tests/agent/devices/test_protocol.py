@@ -215,8 +215,7 @@ async def test_a_command_cancelled_before_it_starts_still_completes_canceled() -
     cancel = {"header": cancel_header, "payload": {"requestIds": [1]}}
     await connection.receive(json.dumps(read))
     await connection.receive(json.dumps(cancel))
-    completions = {
-        m["header"]["requestId"]: m["header"]["completionCode"] for m in sent if m["header"]["type"] == "completion"
-    }
+    headers = [m["header"] for m in sent]
+    completions = {h["requestId"]: h["completionCode"] for h in headers if h["type"] == "completion"}
     assert completions == {1: "canceled", 2: "success"}
     assert connection.pending == {}

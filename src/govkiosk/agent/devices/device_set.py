@@ -1,13 +1,16 @@
 """The kiosk's device services, one per device class, and the publisher that lists them."""
 
+import functools
+import importlib
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from pathlib import Path
-from typing import get_args
+from typing import Any, cast, get_args
 
 from govkiosk.agent.devices.audio import AudioService, SimulatedAudio
 from govkiosk.agent.devices.barcode_reader import BarcodeReaderService, SimulatedBarcodeReader
-from govkiosk.agent.devices.base import DeviceService, EmitEvent, Service, command
+from govkiosk.agent.devices.base import DeviceService, Driver, EmitEvent, Service, command
 from govkiosk.agent.devices.biometric import BiometricService, SimulatedBiometric
 from govkiosk.agent.devices.camera import CameraService, SimulatedCamera
 from govkiosk.agent.devices.card_reader import CardReaderService, SimulatedCardReader
@@ -23,20 +26,107 @@ from govkiosk.contracts.terminal_api import DeviceClass, PeripheralState
 
 ALL_DEVICE_CLASSES: tuple[DeviceClass, ...] = get_args(DeviceClass)
 
+# device class → its service, and a factory of its simulated driver
+SERVICES: dict[DeviceClass, type[DeviceService]] = {
+    "IdCardReader": IdCardReaderService,
+    "Printer": PrinterService,
+    "DocumentScanner": DocumentScannerService,
+    "CardReader": CardReaderService,
+    "BarcodeReader": BarcodeReaderService,
+    "Camera": CameraService,
+    "Biometric": BiometricService,
+    "SignaturePad": SignaturePadService,
+    "Keyboard": KeyboardService,
+    "Audio": AudioService,
+    "Lights": LightsService,
+}
+SIMULATED_DRIVERS: dict[DeviceClass, Callable[[], Driver]] = {
+    "IdCardReader": SimulatedIdCardReader,
+    "Printer": SimulatedPrinter,
+    "DocumentScanner": SimulatedDocumentScanner,
+    "CardReader": SimulatedCardReader,
+    "BarcodeReader": SimulatedBarcodeReader,
+    "Camera": SimulatedCamera,
+    "Biometric": SimulatedBiometric,
+    "SignaturePad": SimulatedSignaturePad,
+    "Keyboard": SimulatedKeyboard,
+    "Audio": SimulatedAudio,
+    "Lights": SimulatedLights,
+}
 # device class → a factory of its service over a simulated driver
 SIMULATED: dict[DeviceClass, Callable[[], DeviceService]] = {
-    "IdCardReader": lambda: IdCardReaderService(SimulatedIdCardReader()),
-    "Printer": lambda: PrinterService(SimulatedPrinter()),
-    "DocumentScanner": lambda: DocumentScannerService(SimulatedDocumentScanner()),
-    "CardReader": lambda: CardReaderService(SimulatedCardReader()),
-    "BarcodeReader": lambda: BarcodeReaderService(SimulatedBarcodeReader()),
-    "Camera": lambda: CameraService(SimulatedCamera()),
-    "Biometric": lambda: BiometricService(SimulatedBiometric()),
-    "SignaturePad": lambda: SignaturePadService(SimulatedSignaturePad()),
-    "Keyboard": lambda: KeyboardService(SimulatedKeyboard()),
-    "Audio": lambda: AudioService(SimulatedAudio()),
-    "Lights": lambda: LightsService(SimulatedLights()),
+    c: functools.partial(lambda c: SERVICES[c](SIMULATED_DRIVERS[c]()), c) for c in SIMULATED_DRIVERS
 }
+
+# --- drivers the devices file can name: name → factory(device_class, options) -> Driver ---
+
+DriverFactory = Callable[[DeviceClass, dict[str, Any]], Driver]
+
+
+@dataclass(frozen=True)
+class DriverEntry:
+    factory: DriverFactory
+    device_classes: frozenset[DeviceClass] | None  # None: the factory decides (raises ValueError)
+
+
+DRIVERS: dict[str, DriverEntry] = {}
+
+
+def register_driver(
+    name: str, factory: DriverFactory, *, device_classes: Iterable[DeviceClass] | None = None
+) -> None:
+    """Let devices files name `name` as a class's driver; `factory` raises ValueError on bad options."""
+    DRIVERS[name] = DriverEntry(factory, frozenset(device_classes) if device_classes is not None else None)
+
+
+def create_driver(device_class: DeviceClass, name: str, options: dict[str, Any]) -> Driver:
+    """The driver `name` for `device_class`, built from its options."""
+    if name not in DRIVERS:
+        raise ValueError(f"{device_class}: unknown driver {name!r}; known: {', '.join(sorted(DRIVERS))}")
+    entry = DRIVERS[name]
+    if entry.device_classes is not None and device_class not in entry.device_classes:
+        known = ", ".join(sorted(entry.device_classes))
+        raise ValueError(f"{device_class}: driver {name!r} drives {known} only")
+    driver = entry.factory(device_class, options)
+    if not isinstance(driver, Driver):
+        raise ValueError(f"{device_class}: driver {name!r} did not build a Driver")
+    return driver
+
+
+def _simulated(device_class: DeviceClass, options: dict[str, Any]) -> Driver:
+    if options:
+        raise ValueError(f"{device_class} (driver 'simulated'): takes no options, got {sorted(options)}")
+    if device_class not in SIMULATED_DRIVERS:
+        raise ValueError(f"{device_class}: no simulated driver")
+    return SIMULATED_DRIVERS[device_class]()
+
+
+def _lazy(module: str) -> DriverFactory:
+    """A factory that imports its driver module on first use (keeps optional libraries optional)."""
+
+    def factory(device_class: DeviceClass, options: dict[str, Any]) -> Driver:
+        created: Driver = importlib.import_module(f"govkiosk.agent.devices.drivers.{module}").create(
+            device_class, options
+        )
+        return created
+
+    return factory
+
+
+register_driver("simulated", _simulated)
+register_driver("escpos", _lazy("escpos_printer"), device_classes=["Printer"])
+register_driver("pcsc", _lazy("pcsc_card_reader"), device_classes=["CardReader"])
+register_driver("serial-barcode", _lazy("serial_barcode"), device_classes=["BarcodeReader"])
+register_driver("sdt-idcard", _lazy("sdt_idcard"), device_classes=["IdCardReader"])
+
+
+def _legacy_http_idcard(device_class: DeviceClass, options: dict[str, Any]) -> Driver:
+    from govkiosk.agent.devices.legacy.http_id_card import factory  # imports id_card_reader: load on use
+
+    return factory(device_class, options)
+
+
+register_driver("legacy-http-idcard", _legacy_http_idcard, device_classes=["IdCardReader"])
 
 
 class DeviceSet:
@@ -57,12 +147,33 @@ class DeviceSet:
 
     @classmethod
     def from_file(cls, path: Path) -> "DeviceSet":
-        """A JSON list of device classes, or {"devices": [...]}; every one simulated for now."""
+        """The devices file: {"vendor": …, "devices": {Class: {"driver": name, …options}}}.
+
+        The older forms, a JSON list of classes or {"devices": [classes]}, mean every one simulated.
+        """
         data = json.loads(path.read_text())
-        classes = data.get("devices", data.get("simulated")) if isinstance(data, dict) else data
-        if not isinstance(classes, list):
-            raise ValueError('a devices file is a JSON list of device classes, or {"devices": [...]}')
-        return cls.simulated(classes)
+        devices = data.get("devices", data.get("simulated")) if isinstance(data, dict) else data
+        if isinstance(devices, list):
+            return cls.simulated(devices)
+        if not isinstance(devices, dict):
+            raise ValueError(
+                'a devices file is {"devices": {"<DeviceClass>": {"driver": …}}}, '
+                "or a JSON list of device classes"
+            )
+        vendor = data.get("vendor", "govkiosk")
+        if not isinstance(vendor, str):
+            raise ValueError("vendor must be a string")
+        return cls([cls._service(c, spec) for c, spec in devices.items()], vendor=vendor)
+
+    @staticmethod
+    def _service(device_class: str, spec: Any) -> DeviceService:
+        if device_class not in SERVICES:
+            raise ValueError(f"unknown device class {device_class!r}; known: {', '.join(SERVICES)}")
+        if not isinstance(spec, dict) or not isinstance(spec.get("driver"), str):
+            raise ValueError(f'{device_class}: expected {{"driver": "<name>", …options}}')
+        options = {k: v for k, v in spec.items() if k != "driver"}
+        klass = cast(DeviceClass, device_class)
+        return SERVICES[klass](create_driver(klass, spec["driver"], options))
 
     @property
     def is_simulated(self) -> bool:

@@ -5,7 +5,6 @@
 serves (`device_set`), labelled simulated.
 """
 
-import json
 from pathlib import Path
 from typing import Literal, get_args
 
@@ -34,14 +33,13 @@ class SimulatedDevices:
 
     @classmethod
     def from_spec(cls, spec: str) -> "SimulatedDevices":
-        """'simulated' → every class; otherwise a JSON file listing the device classes to simulate."""
+        """'simulated' → every class simulated; otherwise a devices FILE (see DeviceSet.from_file), whose
+        entries may name real drivers: the heartbeat then reports those devices as they really are."""
         if spec == "simulated":
             return cls()
-        data = json.loads(Path(spec).read_text())
-        classes = data.get("simulated", data.get("devices")) if isinstance(data, dict) else data
-        if not isinstance(classes, list):
-            raise ValueError('a devices file is a JSON list of device classes, or {"devices": [...]}')
-        return cls(classes)
+        devices = cls.__new__(cls)
+        devices.device_set = DeviceSet.from_file(Path(spec))
+        return devices
 
     @property
     def classes(self) -> list[DeviceClass]:

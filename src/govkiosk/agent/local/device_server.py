@@ -5,6 +5,7 @@ browser's `Origin` must be allowed, and the query must carry `token`; anything e
 403 before the WebSocket upgrade.
 """
 
+import asyncio
 import contextlib
 import hmac
 import ipaddress
@@ -21,6 +22,7 @@ from websockets.http11 import Request, Response
 
 from govkiosk.agent.devices.base import Service
 from govkiosk.agent.devices.device_set import DeviceSet, PublisherService
+from govkiosk.agent.devices.drivers.hardware import HardwareDriver
 from govkiosk.agent.devices.protocol import DEFAULT_TIMEOUT_S, Connection
 from govkiosk.contracts.devices import BASE_PATH
 
@@ -49,6 +51,7 @@ class DeviceServer:
         self.extra_origins = list(allowed_origins or [])
         self.default_timeout = default_timeout
         self._server: Server | None = None
+        self._watchers: list[asyncio.Task[None]] = []
         self.publisher = PublisherService(devices)
 
     @property
@@ -72,10 +75,20 @@ class DeviceServer:
         )
         self.port = self._server.sockets[0].getsockname()[1]
         self.publisher.base_uri = f"ws://{self.host}:{self.port}"
+        # Real drivers learn their state by polling; without this an idle device would stay "starting".
+        self._watchers = [
+            asyncio.create_task(service.driver.watch(), name=f"watch:{cls}")
+            for cls, service in self.devices.services.items()
+            if isinstance(service.driver, HardwareDriver)
+        ]
         log.info("device server at %s (%d services)", self.ws_base, len(self.devices.services))
 
     async def stop(self) -> None:
-        """Close every connection and stop listening."""
+        """Close every connection, stop polling the hardware, stop listening."""
+        for watcher in self._watchers:
+            watcher.cancel()
+        await asyncio.gather(*self._watchers, return_exceptions=True)
+        self._watchers = []
         if self._server is not None:
             self._server.close()
             await self._server.wait_closed()
