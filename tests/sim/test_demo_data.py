@@ -36,6 +36,10 @@ def test_seed_builds_shenzhen_and_demo_logins_work(db: Database, client: TestCli
             select(func.count()).where(OrgNode.kind.in_(["community", "site"]), OrgNode.is_demo.is_(False))
         )
         assert not_demo == 0 and count("community") == 148
+    profiles = {p["code"]: p for p in _profiles(client)}
+    assert set(profiles) == {"BASIC", "STANDARD", "ENHANCED", "BANK-REUSE"}
+    assert "SignaturePad" in profiles["STANDARD"]["optional_devices"]
+    assert "Biometric" in profiles["STANDARD"]["required_devices"]
     for login in demo_data.DEMO_LOGINS:
         response = client.post(
             "/api/v1/auth/token", data={"username": login.username, "password": login.password}
@@ -47,3 +51,9 @@ def test_seed_builds_shenzhen_and_demo_logins_work(db: Database, client: TestCli
     headers = {"Authorization": f"Bearer {operator.json()['access_token']}"}
     visible = client.get("/api/v1/orgs?kind=district", headers=headers).json()
     assert [d["name"] for d in visible["items"]] == ["福田区"]
+
+
+def _profiles(client: TestClient) -> list[dict]:
+    token = client.post("/api/v1/auth/token", data={"username": "admin", "password": "admin-demo-2026"})
+    headers = {"Authorization": f"Bearer {token.json()['access_token']}"}
+    return client.get("/api/v1/profiles", headers=headers).json()["items"]

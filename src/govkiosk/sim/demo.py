@@ -18,12 +18,14 @@ from govkiosk.platform.core.security import new_token, token_digest
 from govkiosk.platform.core.settings import Settings
 from govkiosk.platform.db import migrate
 from govkiosk.platform.db.session import Database
+from govkiosk.platform.terminals import service as terminal_service
 from govkiosk.platform.terminals.models import EnrollmentToken, PreauthorizedSerial
 from govkiosk.sim import demo_data
 from govkiosk.sim.fleet import Fleet
 
 SEED = 1
 PENDING_KIOSKS = 3  # left for an operator to approve in the console
+DEMO_PROFILE = "STANDARD"  # the fleet's SIM-C kiosks lack two of its required devices: the console shows it
 
 
 class _QuietServer(uvicorn.Server):
@@ -51,6 +53,7 @@ def _prepare(db: Database, state_dir: Path, terminals: int) -> str:
                 label="演示模拟终端批次 / demo fleet",
                 org_node_id=city.id,
                 max_uses=terminals + 20,
+                profile_id=terminal_service.get_profile_by_code(session, DEMO_PROFILE).id,
                 expires_at=now + timedelta(days=30),
                 created_by="demo",
                 created_at=now,

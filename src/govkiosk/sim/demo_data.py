@@ -22,21 +22,17 @@ from govkiosk.platform.terminals import service as terminals
 SHARED_DATA = Path(__file__).resolve().parents[4] / "shared" / "data" / "shenzhen"
 
 ALL_DEVICES = list(get_args(DeviceClass))
+# The configuration standard (配置标准): code, name, required, optional, critical device classes.
 PROFILES = [
-    ("STD", "标准型综合自助终端 / Standard kiosk", ALL_DEVICES, ["IdCardReader", "Printer", "Biometric"]),
-    (
-        "COMPACT",
-        "简约型自助终端 / Compact kiosk",
-        ["IdCardReader", "BarcodeReader", "Camera", "Biometric", "Printer", "Audio"],
-        ["IdCardReader", "Biometric"],
-    ),
-    (
-        "BANK-REUSE",
-        "银行利旧终端 / Reused bank kiosk",
-        ["IdCardReader", "CardReader", "Keyboard", "Printer", "Camera"],
-        ["IdCardReader"],
-    ),
-]
+    ("BASIC", "基础型 / Basic", ["IdCardReader", "BarcodeReader", "Printer"], ["Camera", "Audio"],
+     ["IdCardReader", "Printer"]),
+    ("STANDARD", "标准型 / Standard",
+     ["IdCardReader", "BarcodeReader", "Camera", "Biometric", "DocumentScanner", "Printer", "Audio"],
+     ["CardReader", "SignaturePad", "Keyboard", "Lights"], ["IdCardReader", "Biometric", "Printer"]),
+    ("ENHANCED", "增强型 / Enhanced", ALL_DEVICES, [], ["IdCardReader", "Biometric", "Printer"]),
+    ("BANK-REUSE", "银行利旧型 / Reused bank kiosk", ["IdCardReader", "CardReader", "Keyboard", "Printer"],
+     ["Camera"], ["IdCardReader"]),
+]  # fmt: skip
 VENDORS = [
     ("SIM-A", "模拟厂商甲 (simulated)"),
     ("SIM-B", "模拟厂商乙 (simulated)"),
@@ -119,8 +115,10 @@ def seed(session: Session, *, heartbeat_interval_s: int = 15) -> OrgNode:
     """Everything the demo needs except terminals; returns the city node."""
     rng = random.Random(503)
     city, districts = seed_org_tree(session, rng=rng)
-    for code, name, required, critical in PROFILES:
-        terminals.ensure_profile(session, code=code, name=name, required=required, critical=critical)
+    for code, name, required, optional, critical in PROFILES:
+        terminals.ensure_profile(
+            session, code=code, name=name, required=required, optional=optional, critical=critical
+        )
     vendors = {code: terminals.ensure_vendor(session, code=code, name=name) for code, name in VENDORS}
     futian = districts["福田区"]
     grants = {

@@ -73,6 +73,7 @@ class Driver:
     simulated: ClassVar[bool] = False
     vendor: str | None = None
     model: str | None = None
+    extra: ClassVar[dict[str, Any]] = {}  # what clients should know (e.g. what a scanner does not do)
 
     def __init__(self) -> None:
         self._listeners: list[Callable[[dict[str, SupplyLevel]], None]] = []
@@ -160,6 +161,7 @@ class DeviceService(Service):
             simulated=self.simulated,
             vendor=self.driver.vendor,
             model=self.driver.model,
+            extra=dict(self.driver.extra),
         )
 
     def peripheral_state(self) -> PeripheralState:

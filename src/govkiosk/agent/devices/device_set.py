@@ -118,6 +118,8 @@ register_driver("escpos", _lazy("escpos_printer"), device_classes=["Printer"])
 register_driver("pcsc", _lazy("pcsc_card_reader"), device_classes=["CardReader"])
 register_driver("serial-barcode", _lazy("serial_barcode"), device_classes=["BarcodeReader"])
 register_driver("sdt-idcard", _lazy("sdt_idcard"), device_classes=["IdCardReader"])
+register_driver("cups", _lazy("cups_printer"), device_classes=["Printer"])
+register_driver("opencv", _lazy("opencv_camera"), device_classes=["Camera", "DocumentScanner"])
 
 
 def _legacy_http_idcard(device_class: DeviceClass, options: dict[str, Any]) -> Driver:

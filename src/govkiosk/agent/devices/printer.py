@@ -44,7 +44,10 @@ class PrinterDriver(Driver):
     async def print_receipt(self, text: str, *, cut: bool) -> PrintJob:
         raise NotImplementedError
 
-    async def print_pdf(self, data: bytes, *, copies: int, duplex: bool) -> PrintJob:
+    async def print_pdf(
+        self, data: bytes, *, copies: int, duplex: bool, emit: EmitEvent | None = None
+    ) -> PrintJob:
+        """Print an A4 PDF; a driver that queues jobs may emit `Printer.PrintJobEvent`s."""
         raise NotImplementedError
 
 
@@ -66,7 +69,9 @@ class SimulatedPrinter(SimulatedDriver, PrinterDriver):
     async def print_receipt(self, text: str, *, cut: bool) -> PrintJob:
         return await self._print(PrintJob(job_id=0, kind="receipt", text=text, cut=cut), units=1)
 
-    async def print_pdf(self, data: bytes, *, copies: int, duplex: bool) -> PrintJob:
+    async def print_pdf(
+        self, data: bytes, *, copies: int, duplex: bool, emit: EmitEvent | None = None
+    ) -> PrintJob:
         pages = pdf_page_count(data) * copies
         sheets = (pages + 1) // 2 if duplex else pages
         return await self._print(PrintJob(job_id=0, kind="pdf", pdf=data, pages=pages), units=sheets)
@@ -109,7 +114,7 @@ class PrinterService(DeviceService):
     """The Printer service."""
 
     device_class = "Printer"
-    events = ("Printer.PaperThresholdEvent", "Printer.TonerThresholdEvent")
+    events = ("Printer.PaperThresholdEvent", "Printer.TonerThresholdEvent", "Printer.PrintJobEvent")
     driver: PrinterDriver
 
     @command("Printer.PrintRaw", PrintRawCommand)
@@ -136,7 +141,7 @@ class PrinterService(DeviceService):
             raise DeviceError("invalidData", "pdf is not base64") from exc
         if not data.startswith(b"%PDF-"):
             raise DeviceError("invalidData", "not a PDF")
-        job = await self.driver.print_pdf(data, copies=payload.copies, duplex=payload.duplex)
+        job = await self.driver.print_pdf(data, copies=payload.copies, duplex=payload.duplex, emit=emit)
         return PrintResult(jobId=job.job_id, pages=job.pages)
 
     def supply_changed(self, supply: str, level: SupplyLevel) -> None:

@@ -41,7 +41,8 @@ class TerminalProfile(TimestampMixin, Base):
     code: Mapped[str] = mapped_column(String(32), unique=True)
     name: Mapped[str] = mapped_column(String(200))
     required_devices: Mapped[list] = mapped_column(JSON, default=list)
-    critical_devices: Mapped[list] = mapped_column(JSON, default=list)
+    optional_devices: Mapped[list] = mapped_column(JSON, default=list)  # allowed, not required
+    critical_devices: Mapped[list] = mapped_column(JSON, default=list)  # without them it cannot serve
 
 
 class Terminal(TimestampMixin, Base):

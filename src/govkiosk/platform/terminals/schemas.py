@@ -121,4 +121,5 @@ class ProfileRead(BaseModel):
     code: str
     name: str
     required_devices: list[str]
+    optional_devices: list[str]
     critical_devices: list[str]

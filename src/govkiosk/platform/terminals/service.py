@@ -468,13 +468,30 @@ def get_profile(session: Session, profile_id: int) -> TerminalProfile:
 
 
 def ensure_profile(
-    session: Session, *, code: str, name: str, required: list[str], critical: list[str]
+    session: Session,
+    *,
+    code: str,
+    name: str,
+    required: list[str],
+    critical: list[str],
+    optional: list[str] | None = None,
 ) -> TerminalProfile:
     """The profile `code`, created if missing (seeding)."""
     profile = repository.get_profile_by_code(session, code)
     if profile is None:
-        profile = TerminalProfile(code=code, name=name, required_devices=required, critical_devices=critical)
+        profile = TerminalProfile(
+            code=code, name=name, required_devices=required, critical_devices=critical,
+            optional_devices=optional or [],
+        )  # fmt: skip
         repository.add(session, profile)
+    return profile
+
+
+def get_profile_by_code(session: Session, code: str) -> TerminalProfile:
+    """Profile `code`, or NotFound."""
+    profile = repository.get_profile_by_code(session, code)
+    if profile is None:
+        raise NotFound(f"profile {code} does not exist")
     return profile
 
 

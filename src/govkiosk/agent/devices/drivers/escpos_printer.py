@@ -6,7 +6,7 @@ from typing import Any
 from escpos.escpos import Escpos
 from escpos.printer import Dummy, Network, Serial, Usb
 
-from govkiosk.agent.devices.base import DeviceError
+from govkiosk.agent.devices.base import DeviceError, EmitEvent
 from govkiosk.agent.devices.drivers.hardware import DriverOptions, HardwareDriver, Reading
 from govkiosk.agent.devices.printer import PrinterDriver, PrintJob
 from govkiosk.contracts.terminal_api import SupplyLevel
@@ -92,7 +92,9 @@ class EscposPrinter(HardwareDriver, PrinterDriver):
             await self.poll()  # the paper may have reached the near-end sensor
         return PrintJob(job_id=self.jobs, kind="receipt", text=text, cut=cut)
 
-    async def print_pdf(self, data: bytes, *, copies: int, duplex: bool) -> PrintJob:
+    async def print_pdf(
+        self, data: bytes, *, copies: int, duplex: bool, emit: EmitEvent | None = None
+    ) -> PrintJob:
         raise DeviceError("unsupportedCommand", "a receipt printer does not print A4 PDFs")
 
     def _send(self, data: bytes, cut: bool) -> None:
