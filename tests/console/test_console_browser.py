@@ -13,20 +13,12 @@ from govkiosk.platform.orgs import service as orgs
 from govkiosk.platform.terminals import service as terminals
 from govkiosk.platform.terminals.models import Connectivity, EnrollmentState
 from govkiosk.sim import demo_data
+from tests.browser import launch_chromium
 from tests.conftest import LivePlatform
 from tests.factories import build, create_terminal
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-dev-shm-usage",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 PASSWORDS = {login.username: login.password for login in demo_data.DEMO_LOGINS}
 PERIPHERALS = [
     {"device_class": "IdCardReader", "state": "online", "simulated": True},
@@ -43,7 +35,7 @@ PERIPHERALS = [
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
     with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+        chromium = launch_chromium(playwright)
         yield chromium
         chromium.close()
 

@@ -15,6 +15,7 @@ from playwright.sync_api import Browser, Page, expect, sync_playwright
 
 from govkiosk.agent.devices.device_set import DeviceSet
 from govkiosk.agent.local.device_server import DeviceServer
+from tests.browser import launch_chromium
 
 pytestmark = pytest.mark.browser
 
@@ -22,15 +23,6 @@ STATIC = Path(__file__).parents[2] / "src" / "govkiosk" / "kiosk_ui" / "static"
 ARTIFACTS = Path(__file__).parents[2] / "test-artifacts"
 TOKEN = "kiosk-ui-test-token"
 MASKED_ID = re.compile(r"^\d{6}\*{8}\d{3}[\dX]$")  # e.g. 110101********1234
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-dev-shm-usage",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 
 
 class QuietHandler(SimpleHTTPRequestHandler):
@@ -78,7 +70,7 @@ def stack() -> Iterator[Stack]:
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
     with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+        chromium = launch_chromium(playwright)
         yield chromium
         chromium.close()
 
