@@ -42,15 +42,21 @@ class SM2KeyPair:
 
     def save(self, path: Path) -> None:
         """Write the private key (hex) readable by the owner only (mode 0600)."""
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(fd, "w") as handle:
-            handle.write(self.private_key.hex() + "\n" + self.public_key.hex() + "\n")
-        os.chmod(path, stat.S_IRUSR | stat.S_IWUSR)
+        write_private(path, self.private_key.hex() + "\n" + self.public_key.hex() + "\n")
 
     @classmethod
     def load(cls, path: Path) -> "SM2KeyPair":
         private_hex, public_hex = path.read_text().split()
         return cls(private_key=bytes.fromhex(private_hex), public_key=bytes.fromhex(public_hex))
+
+
+def write_private(path: Path, text: str) -> None:
+    """Write a secret to a file only its owner can read: mode 0600 from creation, and again if the file
+    existed with looser bits."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as handle:
+        handle.write(text)
+    os.chmod(path, stat.S_IRUSR | stat.S_IWUSR)
 
 
 def parse_public_key(value: str) -> bytes:

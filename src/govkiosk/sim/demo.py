@@ -3,7 +3,6 @@
 import asyncio
 import contextlib
 import json
-import os
 import shutil
 import signal
 from datetime import timedelta
@@ -11,6 +10,7 @@ from pathlib import Path
 
 import uvicorn
 
+from govkiosk.crypto import write_private
 from govkiosk.platform.app import create_app
 from govkiosk.platform.core.clock import utcnow
 from govkiosk.platform.core.logging import configure
@@ -68,9 +68,7 @@ def _prepare(db: Database, state_dir: Path, terminals: int) -> str:
                     created_at=now,
                 )
             )
-    fd = os.open(secret_file, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w") as handle:
-        json.dump({"enroll_token": secret, "terminals": terminals}, handle)
+    write_private(secret_file, json.dumps({"enroll_token": secret, "terminals": terminals}))
     return secret
 
 

@@ -10,7 +10,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, Field
 
 from govkiosk.contracts.terminal_api import ActionFeedback
-from govkiosk.crypto import SM2KeyPair
+from govkiosk.crypto import SM2KeyPair, write_private
 
 Enrollment = Literal["new", "pending", "approved", "rejected", "revoked", "unknown"]
 ActionStatus = Literal["started", "finished", "dropped"]
@@ -62,13 +62,6 @@ def write_atomically(path: Path, text: str) -> None:
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
-
-
-def write_private(path: Path, text: str) -> None:
-    """Write `text` to a file only the owner can read (mode 0600 from creation)."""
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w") as handle:
-        handle.write(text)
 
 
 class StateStore:
