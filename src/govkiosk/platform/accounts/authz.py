@@ -5,7 +5,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from govkiosk.platform.accounts.models import Role
-from govkiosk.platform.audit.service import Actor
+from govkiosk.platform.core.actor import Actor
 from govkiosk.platform.core.errors import Forbidden
 
 

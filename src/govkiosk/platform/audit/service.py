@@ -1,30 +1,21 @@
 """Recording and searching the audit log."""
 
 from collections.abc import Sequence
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from sqlalchemy.orm import Session
 
+from govkiosk.platform.accounts.authz import Perm, Principal
 from govkiosk.platform.audit import repository
 from govkiosk.platform.audit.models import AuditEvent
 from govkiosk.platform.audit.schemas import AuditQuery
+from govkiosk.platform.core.actor import Actor
 from govkiosk.platform.core.clock import utcnow
 
-if TYPE_CHECKING:
-    from govkiosk.platform.accounts.authz import Principal
+__all__ = ["Actor", "record", "search", "search_for"]
 
 DEFERRED_KEY = "audit_deferred"
 WRITE_KEY = "write"
-
-
-@dataclass(frozen=True)
-class Actor:
-    """Who acts, as the audit log names them."""
-
-    username: str
-    user_id: int | None = None
-    ip: str | None = None
 
 
 def record(
@@ -68,13 +59,11 @@ def search(
 
 
 def search_for(
-    session: Session, principal: "Principal", query: AuditQuery, *, limit: int, offset: int
+    session: Session, principal: Principal, query: AuditQuery, *, limit: int, offset: int
 ) -> tuple[Sequence[AuditEvent], int]:
     """Audit events the principal may read (its AUDIT_READ subtrees); the search itself is audited.
 
     A grant on the root node reads everything, including events with no org path (sign-ins, bootstrap)."""
-    from govkiosk.platform.accounts.authz import Perm  # accounts imports this module: import at call time
-
     scopes = principal.require_any(Perm.AUDIT_READ)
     paths = None if any(s.path.count("/") == 2 for s in scopes) else [s.path for s in scopes]
     rows, total = repository.search(session, query, paths=paths, limit=limit, offset=offset)

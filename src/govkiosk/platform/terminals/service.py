@@ -36,8 +36,6 @@ from govkiosk.platform.terminals.schemas import (
     TerminalUpdate,
 )
 
-SYSTEM = audit.Actor(username="system")
-
 
 def _scopes(principal: Principal, perm: Perm) -> list[tuple[str, int | None]]:
     return [(s.path, s.vendor_id) for s in principal.require_any(perm)]
