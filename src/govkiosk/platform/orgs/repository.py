@@ -56,7 +56,7 @@ def list_nodes(
 def ancestors(session: Session, node: OrgNode) -> Sequence[OrgNode]:
     """The node's ancestors and itself, from the root down."""
     ids = path_ids(node.path)
-    rows = {n.id: n for n in session.scalars(select(OrgNode).where(OrgNode.id.in_(ids))).all()}
+    rows = {n.id: n for n in get_many(session, set(ids))}
     return [rows[i] for i in ids if i in rows]
 
 
@@ -72,3 +72,9 @@ def add(session: Session, node: OrgNode) -> OrgNode:
 
 def all_paths(session: Session) -> dict[int, str]:
     return {node_id: path for node_id, path in session.execute(select(OrgNode.id, OrgNode.path))}
+
+
+def get_many(session: Session, ids: set[int]) -> Sequence[OrgNode]:
+    if not ids:
+        return []
+    return session.scalars(select(OrgNode).where(OrgNode.id.in_(ids))).all()

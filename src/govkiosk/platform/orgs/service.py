@@ -130,3 +130,8 @@ def update(session: Session, principal: Principal, node_id: int, data: OrgNodeUp
 def all_paths(session: Session) -> dict[int, str]:
     """Every node's path, by id (for resolving a whole fleet at once)."""
     return repository.all_paths(session)
+
+
+def nodes_by_id(session: Session, ids: set[int]) -> dict[int, OrgNode]:
+    """The nodes with these ids, by id."""
+    return {node.id: node for node in repository.get_many(session, ids)}
