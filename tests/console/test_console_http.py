@@ -343,3 +343,14 @@ def test_devices_needing_attention_show_on_the_overview_list_and_detail(
     )
     english = client.get(f"/console/terminals/{world.terminal_a}?lang=en").text
     assert "required device IdCardReader is missing" in english
+
+
+def test_org_tree_counts_only_the_terminals_in_scope(client: TestClient, world: World) -> None:
+    sign_in(client, "admin")
+    city = client.get(f"/console/orgs?node={world.tree.city.id}").text
+    cells = re.findall(r'<td class="num">(\d+)</td>', city)
+    assert sorted(cells) == ["1", "2"] and "(3)" in city  # district A: 2, district B: 1, city: 3
+    client.cookies.clear()
+    sign_in(client, "vendor-y")  # vendor Y has one terminal, in district B
+    city = client.get(f"/console/orgs?node={world.tree.city.id}").text
+    assert sorted(re.findall(r'<td class="num">(\d+)</td>', city)) == ["0", "1"] and "(1)" in city

@@ -88,6 +88,20 @@ def search(
     return [(t, p) for t, p in rows], total
 
 
+def count_by_node_path(
+    session: Session, *, scopes: Sequence[tuple[str, int | None]], under_path: str
+) -> dict[str, int]:
+    """How many terminals in scope stand at each node under `under_path`, by the node's path."""
+    rows = session.execute(
+        select(OrgNode.path, func.count())
+        .select_from(Terminal)
+        .join(OrgNode, OrgNode.id == Terminal.org_node_id)
+        .where(scope_clause(scopes), OrgNode.path.startswith(under_path, autoescape=True))
+        .group_by(OrgNode.path)
+    ).all()
+    return {path: n for path, n in rows}
+
+
 def count_by_state(session: Session, *, scopes: Sequence[tuple[str, int | None]]) -> dict[str, int]:
     rows = session.execute(
         select(Terminal.enrollment_state, Terminal.connectivity, func.count())

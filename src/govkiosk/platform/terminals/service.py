@@ -158,6 +158,17 @@ def list_terminals(
     return [_to_read(t, p, names) for t, p in rows], total
 
 
+def counts_under(
+    session: Session, principal: Principal, *, under_path: str, nodes: Sequence[OrgNode]
+) -> dict[int, int]:
+    """How many terminals the principal may read stand in each node's subtree; the nodes lie under
+    `under_path`, which bounds the one query this takes."""
+    by_path = repository.count_by_node_path(
+        session, scopes=_scopes(principal, Perm.TERMINAL_READ), under_path=under_path
+    )
+    return {n.id: sum(c for path, c in by_path.items() if path.startswith(n.path)) for n in nodes}
+
+
 def count_by_state(session: Session, principal: Principal) -> dict[str, int]:
     """How many terminals the principal may read, by combined state."""
     return repository.count_by_state(session, scopes=_scopes(principal, Perm.TERMINAL_READ))

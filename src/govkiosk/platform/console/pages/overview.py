@@ -35,12 +35,6 @@ def dashboard(request: Request, principal: ConsolePrincipal, session: ConsoleSes
     return render(request, "dashboard.html", context)
 
 
-def _terminal_total(session: Session, principal: Principal, node_id: int) -> int:
-    filters = TerminalFilters(org_node_id=node_id)
-    _, total = terminals.list_terminals(session, principal, filters, limit=0, offset=0)
-    return total
-
-
 def _readable_roots(session: Session, principal: Principal) -> list[OrgNode]:
     """The nodes of the user's grants that give org:read, leaving out those inside another."""
     grants = [g for g in principal.grants if Perm.ORG_READ in ROLE_PERMS[g.role]]
@@ -69,12 +63,17 @@ def org_tree(
         children, _ = orgs.list_visible(
             session, principal, parent_id=node_id, kind=None, limit=1000, offset=0
         )
-    countable = bool(principal.scopes(Perm.TERMINAL_READ))
+    counted = [*children, *([current] if current else [])]
+    counts = (
+        terminals.counts_under(session, principal, under_path=current.path if current else "/", nodes=counted)
+        if principal.scopes(Perm.TERMINAL_READ)
+        else {}
+    )
     context = {
         "current": current,
         "crumbs": crumbs,
         "children": children,
-        "counts": {c.id: _terminal_total(session, principal, c.id) for c in children} if countable else {},
-        "here_total": _terminal_total(session, principal, current.id) if current and countable else None,
+        "counts": counts,
+        "here_total": counts.get(current.id) if current else None,
     }
     return render(request, "orgs.html", context)
