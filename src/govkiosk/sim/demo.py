@@ -5,7 +5,6 @@ import contextlib
 import json
 import shutil
 import signal
-from datetime import timedelta
 from pathlib import Path
 
 import uvicorn
@@ -14,12 +13,13 @@ from govkiosk.crypto import write_private
 from govkiosk.platform.app import create_app
 from govkiosk.platform.core.clock import utcnow
 from govkiosk.platform.core.logging import configure
-from govkiosk.platform.core.security import new_token, token_digest
+from govkiosk.platform.core.security import new_token
 from govkiosk.platform.core.settings import Settings
 from govkiosk.platform.db import migrate
 from govkiosk.platform.db.session import Database
 from govkiosk.platform.terminals import service as terminal_service
-from govkiosk.platform.terminals.models import EnrollmentToken, PreauthorizedSerial
+from govkiosk.platform.terminals.models import PreauthorizedSerial
+from govkiosk.platform.terminals.schemas import EnrollmentTokenCreate
 from govkiosk.sim import demo_data
 from govkiosk.sim.fleet import Fleet
 
@@ -42,23 +42,18 @@ def _prepare(db: Database, state_dir: Path, terminals: int) -> str:
     migrate.upgrade(db.engine)
     if secret_file.exists():
         return json.loads(secret_file.read_text())["enroll_token"]
-    secret = "gket_" + new_token(24)
     with db.session(write=True) as session:
         city = demo_data.seed(session)
         sites = demo_data.site_ids(session, city)
         now = utcnow()
-        session.add(
-            EnrollmentToken(
-                token_hash=token_digest(secret),
-                label="演示模拟终端批次 / demo fleet",
-                org_node_id=city.id,
-                max_uses=terminals + 20,
-                profile_id=terminal_service.get_profile_by_code(session, DEMO_PROFILE).id,
-                expires_at=now + timedelta(days=30),
-                created_by="demo",
-                created_at=now,
-            )
+        batch = EnrollmentTokenCreate(
+            label="演示模拟终端批次 / demo fleet",
+            org_node_id=city.id,
+            profile_id=terminal_service.get_profile_by_code(session, DEMO_PROFILE).id,
+            max_uses=terminals + 20,
+            ttl_hours=30 * 24,
         )
+        secret = terminal_service.create_token(session, batch, created_by="demo").token
         for index in range(max(terminals - PENDING_KIOSKS, 0)):
             session.add(
                 PreauthorizedSerial(

@@ -289,6 +289,22 @@ def issue_token(session: Session, principal: Principal, data: EnrollmentTokenCre
     """Issue an enrollment token for kiosks to be installed under one org node."""
     path = orgs.get_path(session, data.org_node_id)
     principal.require(Perm.ENROLLMENT_WRITE, path)
+    issued = create_token(session, data, created_by=principal.username)
+    audit.record(
+        session,
+        principal.actor,
+        "enrollment_token.create",
+        object_type="enrollment_token",
+        object_id=issued.id,
+        org_path=path,
+        detail={"label": data.label, "max_uses": data.max_uses},
+    )
+    return issued
+
+
+def create_token(session: Session, data: EnrollmentTokenCreate, *, created_by: str) -> EnrollmentTokenIssued:
+    """Make an enrollment token without an acting principal (`issue_token` checks and audits; the demo
+    seeds); the secret is in the answer only, its hash in the database."""
     if data.profile_id is not None and repository.get_profile(session, data.profile_id) is None:
         raise InvalidInput(f"profile {data.profile_id} does not exist")
     secret = "gket_" + new_token(24)
@@ -299,19 +315,10 @@ def issue_token(session: Session, principal: Principal, data: EnrollmentTokenCre
         profile_id=data.profile_id,
         max_uses=data.max_uses,
         expires_at=utcnow() + timedelta(hours=data.ttl_hours),
-        created_by=principal.username,
+        created_by=created_by,
         created_at=utcnow(),
     )
     repository.add(session, token)
-    audit.record(
-        session,
-        principal.actor,
-        "enrollment_token.create",
-        object_type="enrollment_token",
-        object_id=token.id,
-        org_path=path,
-        detail={"label": data.label, "max_uses": data.max_uses},
-    )
     return EnrollmentTokenIssued(token=secret, **EnrollmentTokenRead.model_validate(token).model_dump())
 
 
