@@ -9,6 +9,10 @@ db_app = typer.Typer(help="Database maintenance.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 devices_app = typer.Typer(help="The local device service (XFS4IoT-style, agent-local).", no_args_is_help=True)
 app.add_typer(devices_app, name="devices")
+catalog_app = typer.Typer(
+    help="Service catalog (政务服务事项目录): import, export, templates.", no_args_is_help=True
+)
+app.add_typer(catalog_app, name="catalog")
 
 
 @app.command()
@@ -154,6 +158,54 @@ def devices_serve(
         origins=origin,
         echo=typer.echo,
     )
+
+
+@catalog_app.command("import")
+def catalog_import(
+    file: Path = typer.Argument(
+        ..., exists=True, dir_okay=False, help="district-list CSV, or our CSV/XLSX template"
+    ),
+    db: str = typer.Option(None, help="database URL"),
+    org: str = typer.Option(
+        None, help="org node (id, code or name) new departments belong to; default the root"
+    ),
+    skip_invalid: bool = typer.Option(False, help="import the good rows when some rows have errors"),
+    report: Path = typer.Option(None, help="write the full report (every problem, by row and field) as JSON"),
+) -> None:
+    """Import service items: all rows or none (unless --skip-invalid), reporting what could not be mapped."""
+    from govkiosk.platform.catalog.commands import run_import
+    from govkiosk.platform.core.errors import DomainError
+
+    try:
+        committed = run_import(
+            file, db_url=db, org=org, skip_invalid=skip_invalid, report_path=report, echo=typer.echo
+        )
+    except DomainError as exc:
+        typer.echo(f"error: {exc.message}", err=True)
+        raise typer.Exit(2) from exc
+    raise typer.Exit(0 if committed else 1)
+
+
+@catalog_app.command("export")
+def catalog_export(
+    out: Path = typer.Argument(..., help="file to write"),
+    format: str = typer.Option("json", help="json or cpsv-ap (JSON-LD)"),
+    db: str = typer.Option(None, help="database URL"),
+) -> None:
+    """Export the catalog as JSON or as CPSV-AP JSON-LD."""
+    from govkiosk.platform.catalog.commands import run_export
+
+    if format not in ("json", "cpsv-ap"):
+        raise typer.BadParameter("format is json or cpsv-ap")
+    run_export(db_url=db, fmt=format, out=out, echo=typer.echo)
+
+
+@catalog_app.command("template")
+def catalog_template(out: Path = typer.Argument(..., help="template.csv or template.xlsx")) -> None:
+    """Write our import template with one example row."""
+    from govkiosk.platform.catalog.commands import run_template
+
+    run_template(out, typer.echo)
 
 
 if __name__ == "__main__":

@@ -13,12 +13,17 @@ from fastapi.testclient import TestClient
 
 from govkiosk.platform.accounts.models import Role
 from govkiosk.platform.actions.models import Action
+from govkiosk.platform.catalog import service as catalog
+from govkiosk.platform.catalog.schemas import AppContent, ItemCreate
+from govkiosk.platform.core.actor import Actor
+from govkiosk.platform.onboarding import service as onboarding
+from govkiosk.platform.onboarding.schemas import CheckResult
 from govkiosk.platform.core.clock import utcnow
 from govkiosk.platform.db.session import Database
 from govkiosk.platform.terminals.models import EnrollmentState, EnrollmentToken
 from tests.factories import PASSWORD, Tree, build, create_terminal, create_tree, create_user, login
 
-READS = {"org:read", "terminal:read", "action:read", "config:read"}
+READS = {"org:read", "terminal:read", "action:read", "config:read", "catalog:read"}
 SPEC = {  # role → (permissions, holds on district B too?, limited to vendor X?)
     "admin": (
         READS
@@ -30,12 +35,23 @@ SPEC = {  # role → (permissions, holds on district B too?, limited to vendor X
             "config:write",
             "user:read",
             "user:write",
+            "catalog:write",
+            "onboarding:review",
         },
         True,
         False,
     ),
     "operator": (
-        READS | {"terminal:write", "enrollment:write", "action:write", "config:write", "user:read"},
+        READS
+        | {
+            "terminal:write",
+            "enrollment:write",
+            "action:write",
+            "config:write",
+            "user:read",
+            "catalog:write",
+            "onboarding:review",
+        },
         False,
         False,
     ),
@@ -125,6 +141,53 @@ class World:
             session.add(token)
             session.flush()
             return token.id
+
+        return build(self.db, make)
+
+    def department(self, place: str) -> int:
+        node = self.node(place, "district")
+        code = f"D{next(_n)}-{place}"
+        return build(
+            self.db, lambda s: catalog.ensure_department(s, name=code, code=code, org_node_id=node.id).id
+        )
+
+    def item(self, place: str) -> int:
+        department_id = self.department(place)
+
+        def make(session):  # type: ignore[no-untyped-def]
+            department = catalog.get_department(session, department_id)
+            data = ItemCreate(name=f"事项{next(_n)}", item_type="BM", department_id=department_id)
+            return catalog.create_item(session, Actor("t"), department, data).id
+
+        return build(self.db, make)
+
+    def app(self, place: str) -> int:
+        department_id = self.department(place)
+
+        def make(session):  # type: ignore[no-untyped-def]
+            department = catalog.get_department(session, department_id)
+            content = AppContent(name="应用", kind="h5", url="https://example.org", allowed_origins=["x"])
+            return catalog.create_app(session, Actor("t"), department, content).id
+
+        return build(self.db, make)
+
+    def onboarding(self, place: str, approved: bool = False) -> int:
+        item_id = self.item(place)
+
+        def make(session):  # type: ignore[no-untyped-def]
+            department_id = catalog.get_item(session, item_id).department_id
+            row = onboarding.submit(
+                session,
+                Actor("t"),
+                department_id=department_id,
+                subject="item",
+                subject_id=item_id,
+                reason=None,
+            )
+            onboarding.record_checks(session, row.id, [CheckResult(name="all", passed=True, message="")])
+            if approved:
+                onboarding.move(session, Actor("t"), row, "approve", reason=None)
+            return row.id
 
         return build(self.db, make)
 
@@ -328,6 +391,122 @@ CASES: list[Case] = [
         False,
         lambda w, p: ("DELETE", f"/api/v1/grants/{w.grant(p)}", None),
     ),
+    (
+        "POST",
+        "/api/v1/catalog/departments",
+        "catalog:write",
+        False,
+        lambda w, p: (
+            "POST",
+            "/api/v1/catalog/departments",
+            {"name": "部门", "code": f"C{next(_n)}", "org_node_id": w.node(p, "district").id},
+        ),
+    ),
+    (
+        "POST",
+        "/api/v1/catalog/departments/{department_id}/tokens",
+        "catalog:write",
+        False,
+        lambda w, p: ("POST", f"/api/v1/catalog/departments/{w.department(p)}/tokens", {"label": "x"}),
+    ),
+    (
+        "POST",
+        "/api/v1/catalog/items",
+        "catalog:write",
+        False,
+        lambda w, p: (
+            "POST",
+            "/api/v1/catalog/items",
+            {"name": "新事项", "item_type": "BM", "department_id": w.department(p)},
+        ),
+    ),
+    (
+        "GET",
+        "/api/v1/catalog/items/{item_id}",
+        "catalog:read",
+        False,
+        lambda w, p: ("GET", f"/api/v1/catalog/items/{w.item(p)}", None),
+    ),
+    (
+        "GET",
+        "/api/v1/catalog/items/{item_id}/versions",
+        "catalog:read",
+        False,
+        lambda w, p: ("GET", f"/api/v1/catalog/items/{w.item(p)}/versions", None),
+    ),
+    (
+        "PUT",
+        "/api/v1/catalog/items/{item_id}",
+        "catalog:write",
+        False,
+        lambda w, p: ("PUT", f"/api/v1/catalog/items/{w.item(p)}", {"name": "改", "item_type": "BM"}),
+    ),
+    (
+        "POST",
+        "/api/v1/catalog/apps",
+        "catalog:write",
+        False,
+        lambda w, p: (
+            "POST",
+            "/api/v1/catalog/apps",
+            {"name": "应用", "kind": "h5", "url": "https://example.org", "department_id": w.department(p)},
+        ),
+    ),
+    (
+        "GET",
+        "/api/v1/catalog/apps/{app_id}",
+        "catalog:read",
+        False,
+        lambda w, p: ("GET", f"/api/v1/catalog/apps/{w.app(p)}", None),
+    ),
+    (
+        "PUT",
+        "/api/v1/catalog/apps/{app_id}",
+        "catalog:write",
+        False,
+        lambda w, p: (
+            "PUT",
+            f"/api/v1/catalog/apps/{w.app(p)}",
+            {"name": "改", "kind": "h5", "url": "https://example.org"},
+        ),
+    ),
+    (
+        "POST",
+        "/api/v1/onboarding",
+        "catalog:write",
+        False,
+        lambda w, p: ("POST", "/api/v1/onboarding", {"subject": "item", "subject_id": w.item(p)}),
+    ),
+    (
+        "GET",
+        "/api/v1/onboarding/{onboarding_id}",
+        "catalog:read",
+        False,
+        lambda w, p: ("GET", f"/api/v1/onboarding/{w.onboarding(p)}", None),
+    ),
+    (
+        "POST",
+        "/api/v1/onboarding/{onboarding_id}/{operation}",
+        "onboarding:review",
+        False,
+        lambda w, p: ("POST", f"/api/v1/onboarding/{w.onboarding(p)}/approve", {}),
+    ),
+    (
+        "POST",
+        "/api/v1/onboarding/{onboarding_id}/publish",
+        "onboarding:review",
+        False,
+        lambda w, p: (
+            "POST",
+            f"/api/v1/onboarding/{w.onboarding(p, approved=True)}/publish",
+            {"org_node_ids": [w.node(p, "district").id]},
+        ),
+    ),
+]
+# Answers about the caller's whole scope (figures, not objects): 200 with the permission, 403 without.
+SUMMARIES = [
+    ("/api/v1/onboarding/rates", "catalog:read"),
+    ("/api/v1/onboarding/rates/history", "catalog:read"),
 ]
 # Lists answer 200 with only what is in scope, or 403 to a role that holds the permission nowhere.
 LISTS: list[tuple[str, str | None, Callable[[World], str], Callable[[World, str], str]]] = [
@@ -342,6 +521,16 @@ LISTS: list[tuple[str, str | None, Callable[[World], str], Callable[[World, str]
     ("/api/v1/preauthorized-serials", "terminal:read", lambda w: "/api/v1/preauthorized-serials", None),  # type: ignore[list-item]
     ("/api/v1/users", "user:read", lambda w: "/api/v1/users", lambda w, p: w.user(p)),
     ("/api/v1/audit", "audit:read", lambda w: "/api/v1/audit", None),  # type: ignore[list-item]
+    ("/api/v1/catalog/items", "catalog:read", lambda w: "/api/v1/catalog/items?q=", lambda w, p: w.item(p)),
+    ("/api/v1/catalog/export", "catalog:read", lambda w: "/api/v1/catalog/export", lambda w, p: w.item(p)),
+    (
+        "/api/v1/catalog/departments",
+        "catalog:read",
+        lambda w: "/api/v1/catalog/departments",
+        lambda w, p: w.department(p),
+    ),
+    ("/api/v1/catalog/apps", "catalog:read", lambda w: "/api/v1/catalog/apps", lambda w, p: w.app(p)),
+    ("/api/v1/onboarding", "catalog:read", lambda w: "/api/v1/onboarding", lambda w, p: w.onboarding(p)),
 ]
 PUBLIC = {("POST", "/api/v1/auth/token")}
 
@@ -363,7 +552,12 @@ def test_every_admin_endpoint_is_in_the_matrix(app: FastAPI) -> None:
         if path.startswith("/api/v1/")
         for method in ops
     }
-    covered = {(c[0], c[1]) for c in CASES} | {("GET", lst[0]) for lst in LISTS} | PUBLIC
+    covered = (
+        {(c[0], c[1]) for c in CASES}
+        | {("GET", lst[0]) for lst in LISTS}
+        | {("GET", s[0]) for s in SUMMARIES}
+        | PUBLIC
+    )
     assert routes - covered == set(), "admin endpoints missing from the authorisation matrix"
 
 
@@ -406,6 +600,13 @@ def test_list_endpoints_show_only_the_scope(world: tuple[World, dict], client: T
                     f"{role} GET {route}: object @{place} visible={object_id in ids}, expected {visible}"
                 )
     assert not wrong, "\n".join(wrong)
+
+
+def test_summaries_need_the_permission(world: tuple[World, dict], client: TestClient) -> None:
+    _w, headers = world
+    for (route, perm), role in itertools.product(SUMMARIES, SPEC):
+        expected = 200 if perm in SPEC[role][0] else 403
+        assert client.get(route, headers=headers[role]).status_code == expected, (role, route)
 
 
 def test_anonymous_is_refused_everywhere(app: FastAPI, client: TestClient) -> None:

@@ -133,3 +133,32 @@ class PushMessage(BaseModel):
 
     type: Literal["poll"] = "poll"
     reason: str | None = None
+
+
+class CatalogOffer(BaseModel):
+    """An item or app a kiosk offers now: its published version as the catalog describes it."""
+
+    subject: Literal["item", "app"]
+    id: int
+    version: int
+    name: str
+    department: str
+    required_devices: list[str]
+    content: dict[str, Any]
+
+
+class CatalogWithheld(BaseModel):
+    """Published to the kiosk's place but not offered now, because a device it needs does not work."""
+
+    subject: Literal["item", "app"]
+    id: int
+    name: str
+    missing_devices: list[str]
+
+
+class CatalogResponse(BaseModel):
+    """What one kiosk offers (`GET /catalog`), with a strong ETag of the whole answer."""
+
+    etag: str
+    offers: list[CatalogOffer]
+    withheld: list[CatalogWithheld]

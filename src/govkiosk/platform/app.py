@@ -1,5 +1,6 @@
 """create_app(): the platform's routers, console, error mapping, observability and background jobs."""
 
+import asyncio
 import secrets
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -17,6 +18,7 @@ import govkiosk
 from govkiosk.platform.accounts.router import router as accounts_router
 from govkiosk.platform.actions.router import router as actions_router
 from govkiosk.platform.audit.router import router as audit_router
+from govkiosk.platform.catalog.router import router as catalog_router
 from govkiosk.platform.configs.router import router as configs_router
 from govkiosk.platform.console.router import mount as mount_console
 from govkiosk.platform.core import metrics
@@ -24,10 +26,14 @@ from govkiosk.platform.core.errors import DomainError
 from govkiosk.platform.core.security import TokenSigner
 from govkiosk.platform.core.settings import Settings, get_settings
 from govkiosk.platform.db.session import Database
+from govkiosk.platform.dept_api.router import router as dept_api_router
 from govkiosk.platform.fleet import tasks
 from govkiosk.platform.fleet.push import hub
 from govkiosk.platform.fleet.router import router as fleet_router
 from govkiosk.platform.fleet.runtime import FleetRuntime
+from govkiosk.platform.onboarding import tasks as onboarding_tasks
+from govkiosk.platform.onboarding.router import router as onboarding_router
+from govkiosk.platform.onboarding.router import terminal_router as catalog_terminal_router
 from govkiosk.platform.orgs.router import router as orgs_router
 from govkiosk.platform.terminals.router import router as terminals_router
 
@@ -122,6 +128,10 @@ def create_app(settings: Settings | None = None, *, db: Database | None = None) 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         jobs = tasks.start(database, runtime, settings) if settings.background_jobs else []
+        if settings.background_jobs:
+            jobs.append(
+                asyncio.create_task(onboarding_tasks.run_checks_forever(database), name="govkiosk-checks")
+            )
         yield
         await tasks.stop(jobs, database, runtime, settings)
         hub.listeners.remove(runtime.action_queued)
@@ -155,6 +165,10 @@ def create_app(settings: Settings | None = None, *, db: Database | None = None) 
         actions_router,
         configs_router,
         audit_router,
+        catalog_router,
+        onboarding_router,
+        catalog_terminal_router,
+        dept_api_router,
     ):
         app.include_router(router)
     mount_console(app)

@@ -20,7 +20,7 @@ from govkiosk.platform.db.session import Database
 from govkiosk.platform.terminals import service as terminal_service
 from govkiosk.platform.terminals.models import PreauthorizedSerial
 from govkiosk.platform.terminals.schemas import EnrollmentTokenCreate
-from govkiosk.sim import demo_data
+from govkiosk.sim import demo_catalog_seed, demo_data
 from govkiosk.sim.fleet import Fleet
 
 SEED = 1
@@ -36,12 +36,13 @@ class _QuietServer(uvicorn.Server):
         yield
 
 
-def _prepare(db: Database, state_dir: Path, terminals: int) -> str:
-    """Migrate and seed a new demo database; return the fleet's enrollment token (kept in state_dir)."""
+def _prepare(db: Database, state_dir: Path, terminals: int) -> dict[str, str]:
+    """Migrate and seed a new demo database; return the fleet's enrollment token and a department's
+    open-API token (kept in state_dir)."""
     secret_file = state_dir / "demo.json"
     migrate.upgrade(db.engine)
     if secret_file.exists():
-        return json.loads(secret_file.read_text())["enroll_token"]
+        return json.loads(secret_file.read_text())
     with db.session(write=True) as session:
         city = demo_data.seed(session)
         sites = demo_data.site_ids(session, city)
@@ -63,21 +64,33 @@ def _prepare(db: Database, state_dir: Path, terminals: int) -> str:
                     created_at=now,
                 )
             )
-    write_private(secret_file, json.dumps({"enroll_token": secret, "terminals": terminals}))
-    return secret
+        dept_token, dept_name = demo_catalog_seed.department_token(session, city)
+    secrets = {
+        "enroll_token": secret,
+        "terminals": terminals,
+        "dept_token": dept_token,
+        "department": dept_name,
+    }
+    write_private(secret_file, json.dumps(secrets, ensure_ascii=False))
+    return secrets
 
 
-def _banner(host: str, port: int) -> None:
+def _banner(host: str, port: int, secrets: dict[str, str]) -> None:
     base = f"http://{host}:{port}"
     print(f"console: {base}/console/", flush=True)
     print(f"api: {base}/api/v1 (OpenAPI: {base}/docs)", flush=True)
+    if secrets.get("dept_token"):
+        print(
+            f"department api: {base}/api/dept/v1 token {secrets['dept_token']} ({secrets['department']})",
+            flush=True,
+        )
     for login in demo_data.DEMO_LOGINS:
         print(f"login: {login.username} {login.password}   ({login.role})", flush=True)
     print("Ctrl-C stops everything.", flush=True)
 
 
 async def _serve(
-    settings: Settings, db: Database, host: str, port: int, terminals: int, state_dir: Path, token: str
+    settings: Settings, db: Database, host: str, port: int, terminals: int, state_dir: Path, secrets: dict
 ) -> None:
     server = _QuietServer(
         uvicorn.Config(create_app(settings, db=db), host=host, port=port, log_level="warning")
@@ -87,13 +100,15 @@ async def _serve(
         if server_task.done():  # uvicorn has already logged why (e.g. the port is taken)
             raise SystemExit(f"the platform could not start on {host}:{port}; is the port in use? try --port")
         await asyncio.sleep(0.05)
-    _banner(host, port)
+    _banner(host, port, secrets)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
     fleet = (
-        Fleet(f"http://{host}:{port}", terminals, token, state_dir / "kiosks", SEED) if terminals else None
+        Fleet(f"http://{host}:{port}", terminals, secrets["enroll_token"], state_dir / "kiosks", SEED)
+        if terminals
+        else None
     )
     if fleet:
         await fleet.start()
@@ -119,8 +134,8 @@ def run_demo(*, terminals: int, host: str, port: int, state_dir: Path, fresh: bo
         offline_grace_s=30,
     )
     db = Database(settings.db_url)
-    token = _prepare(db, state_dir, terminals)
+    secrets = _prepare(db, state_dir, terminals)
     try:
-        asyncio.run(_serve(settings, db, host, port, terminals, state_dir, token))
+        asyncio.run(_serve(settings, db, host, port, terminals, state_dir, secrets))
     finally:
         db.dispose()

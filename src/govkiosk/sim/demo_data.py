@@ -18,6 +18,7 @@ from govkiosk.platform.core.clock import utcnow
 from govkiosk.platform.orgs import service as orgs
 from govkiosk.platform.orgs.models import OrgKind, OrgNode, SiteType
 from govkiosk.platform.terminals import service as terminals
+from govkiosk.sim.demo_catalog_seed import seed_catalog
 
 SHARED_DATA = Path(__file__).resolve().parents[4] / "shared" / "data" / "shenzhen"
 
@@ -148,6 +149,7 @@ def seed(session: Session, *, heartbeat_interval_s: int = 15) -> OrgNode:
         )
     )
     session.flush()
+    seed_catalog(session, city, rng=rng)
     return city
 
 

@@ -22,15 +22,26 @@ class Perm(enum.StrEnum):
     USER_READ = "user:read"
     USER_WRITE = "user:write"
     AUDIT_READ = "audit:read"
+    CATALOG_READ = "catalog:read"
+    CATALOG_WRITE = "catalog:write"
+    ONBOARDING_REVIEW = "onboarding:review"
 
 
-_READS = {Perm.ORG_READ, Perm.TERMINAL_READ, Perm.ACTION_READ, Perm.CONFIG_READ}
+_READS = {Perm.ORG_READ, Perm.TERMINAL_READ, Perm.ACTION_READ, Perm.CONFIG_READ, Perm.CATALOG_READ}
 
 ROLE_PERMS: dict[Role, frozenset[Perm]] = {
     Role.PLATFORM_ADMIN: frozenset(Perm) - {Perm.AUDIT_READ},
     Role.DISTRICT_OPERATOR: frozenset(
         _READS
-        | {Perm.TERMINAL_WRITE, Perm.ENROLLMENT_WRITE, Perm.ACTION_WRITE, Perm.CONFIG_WRITE, Perm.USER_READ}
+        | {
+            Perm.TERMINAL_WRITE,
+            Perm.ENROLLMENT_WRITE,
+            Perm.ACTION_WRITE,
+            Perm.CONFIG_WRITE,
+            Perm.USER_READ,
+            Perm.CATALOG_WRITE,
+            Perm.ONBOARDING_REVIEW,
+        }
     ),
     # 三员分立: the auditor reads everything in its subtree and the audit log, and changes nothing.
     Role.AUDITOR: frozenset(_READS | {Perm.USER_READ, Perm.AUDIT_READ}),

@@ -23,8 +23,9 @@ class ConfigLayer(Base):
 
 
 class Generation(Base):
-    """A counter bumped whenever something that changes resolved configurations is written,
-    so every platform node can drop its cached configuration ETags."""
+    """A counter bumped whenever something that changes resolved configurations is written, so every
+    platform node can drop its cached configuration ETags; other cached data (the catalog) keeps a
+    stamp here under its own name."""
 
     __tablename__ = "generations"
 

@@ -35,8 +35,15 @@ def add(session: Session, layer: ConfigLayer) -> None:
     session.flush()
 
 
-def generation(session: Session) -> int:
-    return session.scalar(select(Generation.value).where(Generation.name == CONFIG_GENERATION)) or 0
+def generation(session: Session, name: str = CONFIG_GENERATION) -> int:
+    return session.scalar(select(Generation.value).where(Generation.name == name)) or 0
+
+
+def set_generation(session: Session, name: str, value: int) -> None:
+    result = session.execute(update(Generation).where(Generation.name == name).values(value=value))
+    if rowcount(result) == 0:
+        session.add(Generation(name=name, value=value))
+        session.flush()
 
 
 def bump_generation(session: Session) -> None:

@@ -1,6 +1,7 @@
 """Configuration inherited down the org tree, then the terminal profile, then the terminal's overrides."""
 
 import json
+import secrets
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -154,6 +155,19 @@ def bump_generation(session: Session) -> None:
 
 def generation(session: Session) -> int:
     return repository.generation(session)
+
+
+def stamp(session: Session, name: str) -> int:
+    """Mark a cached kind of data (e.g. "catalog") as changed for every node: a new random stamp, so a
+    stamp never repeats, not even after the table is emptied. Returns the new stamp."""
+    value = secrets.randbits(62)
+    repository.set_generation(session, name, value)
+    return value
+
+
+def stamp_of(session: Session, name: str) -> int:
+    """The current stamp of a cached kind of data (0 before the first change)."""
+    return repository.generation(session, name)
 
 
 def require_known_scope(scope: str) -> ConfigScope:

@@ -12,7 +12,7 @@ from fastapi.staticfiles import StaticFiles
 
 from govkiosk.platform.accounts import service as accounts
 from govkiosk.platform.console.deps import ConsoleSession, ConsoleWriter
-from govkiosk.platform.console.pages import audit, enrollment, overview, terminals, users
+from govkiosk.platform.console.pages import audit, catalog, enrollment, onboarding, overview, terminals, users
 from govkiosk.platform.console.rendering import HERE, install_error_pages, redirect, render
 from govkiosk.platform.core.errors import Unauthenticated
 from govkiosk.platform.deps import SESSION_COOKIE, SettingsDep, client_ip
@@ -23,7 +23,16 @@ router = APIRouter(prefix="/console", include_in_schema=False)
 def mount(app: FastAPI) -> None:
     """Add the console's pages, static files and error pages to `app`."""
     app.mount("/console/static", StaticFiles(directory=HERE / "static"), name="console-static")
-    for pages in (router, overview.router, terminals.router, enrollment.router, users.router, audit.router):
+    for pages in (
+        router,
+        overview.router,
+        terminals.router,
+        enrollment.router,
+        users.router,
+        audit.router,
+        catalog.router,
+        onboarding.router,
+    ):
         app.include_router(pages)
     install_error_pages(app)
 

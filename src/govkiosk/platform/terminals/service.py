@@ -54,6 +54,7 @@ def get_for(session: Session, principal: Principal, terminal_id: int, perm: Perm
 
 _ABSENT = {"noDevice", "powerOff"}
 _FAULTY = {"hardwareError", "offline", "userError"}
+_WORKING = {"online", "deviceBusy"}
 
 
 def check_devices(required: Sequence[str], peripherals: Sequence[dict]) -> list[str]:
@@ -70,6 +71,15 @@ def check_devices(required: Sequence[str], peripherals: Sequence[dict]) -> list[
             if s.get("level") in ("low", "out")
         ]
     return issues
+
+
+def working_devices(peripherals: Sequence[dict]) -> set[str]:
+    """The device classes that can serve now: reported ready (online or busy) with no supply run out."""
+    return {
+        str(p.get("device_class"))
+        for p in peripherals
+        if p.get("state") in _WORKING and not any(s.get("level") == "out" for s in p.get("supplies", []))
+    }
 
 
 def required_devices(session: Session) -> dict[int, list[str]]:

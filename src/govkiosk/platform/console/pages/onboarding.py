@@ -1,0 +1,276 @@
+"""Onboarding (入驻): the review queue, one onboarding's checks, history and review actions, and the 入驻率
+dashboard with its weekly chart drawn server-side as inline SVG."""
+
+from dataclasses import dataclass
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Form, Request
+from fastapi.responses import HTMLResponse, Response
+from sqlalchemy.orm import Session
+from starlette.datastructures import FormData
+
+from govkiosk.platform.accounts.authz import Perm, Principal
+from govkiosk.platform.catalog import service as catalog
+from govkiosk.platform.console.deps import ConsolePrincipal, ConsoleSession, ConsoleWriter, optional_int
+from govkiosk.platform.console.lookups import PAGE_SIZE, node_choices, node_names, page_count, page_number
+from govkiosk.platform.console.rendering import CHINA_TIME, page_url, redirect, render
+from govkiosk.platform.core.errors import InvalidInput
+from govkiosk.platform.onboarding import rates
+from govkiosk.platform.onboarding import service as onboarding
+from govkiosk.platform.onboarding.models import Onboarding
+from govkiosk.platform.onboarding.schemas import OnboardingState, PublishTargets, RateSeries
+from govkiosk.platform.orgs import service as orgs
+from govkiosk.platform.orgs.models import OrgKind
+from govkiosk.platform.terminals import service as terminals
+
+router = APIRouter(prefix="/console", include_in_schema=False)
+Field = Annotated[str, Form()]
+STATES = tuple(s.value for s in OnboardingState)
+# The review operations in button order, and whether each needs a reason.
+OPERATIONS: tuple[tuple[str, bool], ...] = (
+    ("approve", False),
+    ("publish", False),
+    ("reject", True),
+    ("suspend", True),
+    ("resume", False),
+    ("withdraw", True),
+)
+WEEKS = 12
+
+
+def _department_ids(session: Session, principal: Principal) -> list[int]:
+    """Departments in the principal's catalog subtrees; Forbidden (403) without catalog:read."""
+    paths = [s.path for s in principal.require_any(Perm.CATALOG_READ)]
+    return catalog.visible_department_ids(session, paths)
+
+
+@router.get("/onboarding", response_class=HTMLResponse)
+def queue(
+    request: Request,
+    principal: ConsolePrincipal,
+    session: ConsoleSession,
+    state: str = OnboardingState.IN_REVIEW.value,
+    page: str = "1",
+) -> Response:
+    """The review queue: onboardings of the user's departments in one state (in review unless asked)."""
+    departments = _department_ids(session, principal)
+    picked = state if state in STATES else "all"
+    number = page_number(page)
+    found = onboarding.list_onboardings(
+        session,
+        department_ids=departments,
+        state=None if picked == "all" else picked,
+        limit=PAGE_SIZE,
+        offset=(number - 1) * PAGE_SIZE,
+    )
+    context = {
+        "items": found.items,
+        "total": found.total,
+        "page": number,
+        "pages": page_count(found.total),
+        "states": STATES,
+        "picked": picked,
+        "query": {"state": picked},
+    }
+    return render(request, "onboarding.html", context)
+
+
+@dataclass(frozen=True)
+class Action:
+    name: str
+    reason_required: bool
+
+
+def allowed_actions(state: str, may_review: bool) -> list[Action]:
+    """The operations the onboarding's state allows, when the user may review it."""
+    if not may_review:
+        return []
+    return [Action(name, needs) for name, needs in OPERATIONS if state in onboarding.MOVES[name][0]]
+
+
+def _detail(
+    request: Request,
+    session: Session,
+    principal: Principal,
+    record: Onboarding,
+    error: str | None = None,
+) -> Response:
+    read = onboarding.reads(session, [record])[0]
+    path = orgs.get_path(session, catalog.get_department(session, record.department_id).org_node_id)
+    actions = allowed_actions(read.state, principal.can(Perm.ONBOARDING_REVIEW, path))
+    context = {
+        "o": read,
+        "actions": actions,
+        "error": error,
+        "node_groups": node_choices(session, principal, [OrgKind.DISTRICT, OrgKind.STREET])
+        if any(a.name == "publish" for a in actions)
+        else [],
+        "profiles": terminals.profiles(session),
+        "node_names": node_names(session, read.org_node_ids),
+        "profile_names": {p.id: p.name for p in terminals.profiles(session)},
+    }
+    status = 422 if error else 200
+    return render(
+        request, "onboarding_detail.html", context, status=status, here=f"/console/onboarding/{record.id}"
+    )
+
+
+# --- the 入驻率 chart: geometry computed here, drawn by rates.html as inline SVG ------------------------
+
+# Okabe-Ito colours (distinguishable with colour-blindness), then dash patterns once they run out.
+COLOURS = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#000000")
+DASHES = ("", "7 4", "2 3")  # a dash per series as well, so overlapping lines stay apart
+WIDTH, PLOT_HEIGHT = 960, 300
+LEFT, RIGHT, TOP, AXIS = 56, 20, 16, 44  # margins; AXIS is the space below the plot for the dates
+LEGEND_ROW, LEGEND_PER_ROW = 22, 4
+
+
+@dataclass(frozen=True)
+class Line:
+    name: str
+    colour: str
+    dash: str
+    path: str  # SVG path data; a week without data breaks the line
+    points: list[tuple[float, float, str]]  # x, y, tooltip
+    legend: tuple[float, float]  # where its legend entry starts
+    latest: str  # the last known rate, for the description
+
+
+@dataclass(frozen=True)
+class Chart:
+    width: int
+    height: int
+    left: int
+    top: int
+    right: int
+    bottom: int
+    y_ticks: list[tuple[float, str]]
+    x_ticks: list[tuple[float, str]]
+    lines: list[Line]
+
+
+def _percent(rate: float | None) -> str:
+    return "—" if rate is None else f"{rate * 100:.0f}%"
+
+
+def _line(number: int, one: RateSeries, xs: list[float], bottom: float, legend: tuple[float, float]) -> Line:
+    path, points, pen_down = [], [], False
+    for x, point in zip(xs, one.points, strict=False):
+        if point.rate is None:
+            pen_down = False
+            continue
+        y = bottom - point.rate * PLOT_HEIGHT
+        path.append(f"{'L' if pen_down else 'M'}{x:.1f} {y:.1f}")
+        date = point.at.astimezone(CHINA_TIME).strftime("%Y-%m-%d")
+        points.append((x, y, f"{one.name} {date}: {_percent(point.rate)} ({point.enabled}/{point.eligible})"))
+        pen_down = True
+    known = [p.rate for p in one.points if p.rate is not None]
+    colour, dash = COLOURS[number % len(COLOURS)], DASHES[number % len(DASHES)]
+    return Line(
+        one.name, colour, dash, " ".join(path), points, legend, _percent(known[-1] if known else None)
+    )
+
+
+def rate_chart(series: list[RateSeries]) -> Chart | None:
+    """The weekly 入驻率 per district as chart geometry: one line per district that has data."""
+    drawn = [s for s in series if any(p.rate is not None for p in s.points)]
+    if not drawn:
+        return None
+    weeks = max(len(s.points) for s in drawn)
+    right, bottom = WIDTH - RIGHT, TOP + PLOT_HEIGHT
+    step = (right - LEFT) / max(weeks - 1, 1)
+    xs = [LEFT + i * step for i in range(weeks)]
+    legend_top = bottom + AXIS
+    column = (WIDTH - LEFT) / LEGEND_PER_ROW
+    lines = [
+        _line(
+            n,
+            s,
+            xs,
+            bottom,
+            (LEFT + (n % LEGEND_PER_ROW) * column, legend_top + (n // LEGEND_PER_ROW) * LEGEND_ROW),
+        )
+        for n, s in enumerate(drawn)
+    ]
+    dates = [
+        p.at.astimezone(CHINA_TIME).strftime("%m-%d") for p in max(drawn, key=lambda s: len(s.points)).points
+    ]
+    every = 1 if weeks <= 8 else 2
+    x_ticks = [(xs[i], dates[i]) for i in range(weeks) if (weeks - 1 - i) % every == 0]
+    y_ticks = [(bottom - f * PLOT_HEIGHT, f"{f * 100:.0f}%") for f in (0, 0.25, 0.5, 0.75, 1)]
+    height = legend_top + LEGEND_ROW * ((len(lines) - 1) // LEGEND_PER_ROW + 1)
+    return Chart(WIDTH, height, LEFT, TOP, right, bottom, y_ticks, x_ticks, lines)
+
+
+@router.get("/onboarding/rates", response_class=HTMLResponse)
+def rate_dashboard(request: Request, principal: ConsolePrincipal, session: ConsoleSession) -> Response:
+    """入驻率 per district and per department now, and per district week by week as an SVG chart."""
+    paths = [s.path for s in principal.require_any(Perm.CATALOG_READ)]
+    series = rates.history(session, paths, weeks=WEEKS)
+    context = {
+        "districts": rates.by_district(session, paths),
+        "departments": rates.by_department(session, paths),
+        "series": series,
+        "chart": rate_chart(series),
+    }
+    return render(request, "rates.html", context)
+
+
+@router.get("/onboarding/{onboarding_id}", response_class=HTMLResponse)
+def detail(
+    request: Request, onboarding_id: int, principal: ConsolePrincipal, session: ConsoleSession
+) -> Response:
+    """One onboarding: its checks, every step (who, when, from → to, why) and the review actions."""
+    _department_ids(session, principal)
+    record = onboarding.reviewable(session, principal, onboarding_id, Perm.CATALOG_READ)
+    return _detail(request, session, principal, record)
+
+
+async def _form(request: Request) -> FormData:
+    return await request.form()
+
+
+def _ids(form: FormData, name: str) -> list[int]:
+    return [i for i in (optional_int(str(v)) for v in form.getlist(name)) if i is not None]
+
+
+@router.post("/onboarding/{onboarding_id}/publish", response_class=HTMLResponse)
+def publish(
+    request: Request,
+    onboarding_id: int,
+    principal: ConsoleWriter,
+    session: ConsoleSession,
+    form: Annotated[FormData, Depends(_form)],
+) -> Response:
+    """Publish an approved onboarding to the chosen org subtrees and terminal profiles."""
+    record = onboarding.reviewable(session, principal, onboarding_id, Perm.ONBOARDING_REVIEW)
+    reason = str(form.get("reason", "")).strip()[:1000] or None
+    nodes = _ids(form, "org_node_ids")
+    if not nodes:
+        return _detail(request, session, principal, record, "org_node_ids: choose at least one org node")
+    targets = PublishTargets(org_node_ids=nodes, profile_ids=_ids(form, "profile_ids"), reason=reason)
+    try:
+        onboarding.publish(session, principal, record, targets)
+    except InvalidInput as exc:
+        return _detail(request, session, principal, record, exc.message)
+    return redirect(page_url(f"/console/onboarding/{onboarding_id}", done="onb_publish"))
+
+
+@router.post("/onboarding/{onboarding_id}/{operation}", response_class=HTMLResponse)
+def review(
+    request: Request,
+    onboarding_id: int,
+    operation: str,
+    principal: ConsoleWriter,
+    session: ConsoleSession,
+    reason: Field = "",
+) -> Response:
+    """approve, reject, suspend, resume or withdraw (reject, suspend and withdraw need a reason)."""
+    if operation not in onboarding.MOVES or operation == "publish":
+        raise InvalidInput(f"unknown review operation {operation[:20]}")
+    record = onboarding.reviewable(session, principal, onboarding_id, Perm.ONBOARDING_REVIEW)
+    try:
+        onboarding.move(session, principal.actor, record, operation, reason=reason.strip()[:1000] or None)
+    except InvalidInput as exc:
+        return _detail(request, session, principal, record, exc.message)
+    return redirect(page_url(f"/console/onboarding/{onboarding_id}", done=f"onb_{operation}"))
