@@ -160,7 +160,7 @@ def generation(session: Session) -> int:
 def stamp(session: Session, name: str) -> int:
     """Mark a cached kind of data (e.g. "catalog") as changed for every node: a new random stamp, so a
     stamp never repeats, not even after the table is emptied. Returns the new stamp."""
-    value = secrets.randbits(62)
+    value = secrets.randbelow(2**31 - 1) + 1  # the column is a 32-bit integer on PostgreSQL
     repository.set_generation(session, name, value)
     return value
 
