@@ -6,6 +6,7 @@ import json
 import shutil
 import signal
 from pathlib import Path
+from typing import Any
 
 import uvicorn
 
@@ -36,7 +37,7 @@ class _QuietServer(uvicorn.Server):
         yield
 
 
-def _prepare(db: Database, state_dir: Path, terminals: int) -> dict[str, str]:
+def _prepare(db: Database, state_dir: Path, terminals: int) -> dict[str, Any]:
     """Migrate and seed a new demo database; return the fleet's enrollment token and a department's
     open-API token (kept in state_dir)."""
     secret_file = state_dir / "demo.json"
@@ -75,7 +76,7 @@ def _prepare(db: Database, state_dir: Path, terminals: int) -> dict[str, str]:
     return secrets
 
 
-def _banner(host: str, port: int, secrets: dict[str, str]) -> None:
+def _banner(host: str, port: int, secrets: dict[str, Any]) -> None:
     base = f"http://{host}:{port}"
     print(f"console: {base}/console/", flush=True)
     print(f"api: {base}/api/v1 (OpenAPI: {base}/docs)", flush=True)

@@ -87,7 +87,7 @@ def _import_real_list(session: Session, city: OrgNode) -> None:
     if not REAL_LIST.exists():
         log.warning("real district list absent; not imported", path=str(REAL_LIST))
         return
-    node = orgs.insert(session, parent=city, kind=OrgKind.DISTRICT, name="广安区（导入样例，四川省广安市）")
+    node = orgs.insert(session, parent=city, kind=OrgKind.DISTRICT, name="广安区（导入样例）")
     node.is_demo, node.code = True, "511602"
     report = imports.import_file(session, ACTOR, REAL_LIST, org_node_id=node.id)
     log.info("imported the real district list", created=report.created, warnings=len(report.warnings))

@@ -14,6 +14,7 @@ import re
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from itertools import islice
+from typing import Any
 
 from pypinyin import Style, lazy_pinyin, pinyin
 from pypinyin.seg.mmseg import seg
@@ -164,9 +165,10 @@ class _GramField:
         self, keys: list[str], pattern: str, within: set[int] | None, texts: list[str], quick: str | None
     ) -> set[int]:
         buckets = [self.index.get(key) for key in keys]
-        if not all(buckets):
+        present = [b for b in buckets if b]
+        if len(present) < len(buckets):
             return _EMPTY
-        ordered = sorted(buckets, key=len)  # type: ignore[arg-type]
+        ordered = sorted(present, key=len)
         if within is not None:
             ordered.insert(0, within)
         candidates = ordered[0].intersection(*ordered[1:])
@@ -497,13 +499,14 @@ class SearchIndex:
     ) -> set[int] | None:
         """The slots every given filter admits, or None when no filter is given."""
         chosen: list[set[int]] = []
-        for table, key in (
+        tables: tuple[tuple[dict[Any, set[int]], object], ...] = (
             (self._by_department, department_id),
             (self._by_type, item_type),
             (self._by_status, status),
             (self._by_kiosk, kiosk_eligible),
             (self._topics, None if topic is None else normalize(topic)),
-        ):
+        )
+        for table, key in tables:
             if key is not None:
                 chosen.append(table.get(key, set()))
         if paths is not None:
