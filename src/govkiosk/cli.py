@@ -4,6 +4,8 @@ from pathlib import Path
 
 import typer
 
+from govkiosk.platform.placement.commands import plan
+
 app = typer.Typer(help="govkiosk: one platform for a city's government-service kiosks.", no_args_is_help=True)
 db_app = typer.Typer(help="Database maintenance.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
@@ -206,6 +208,10 @@ def catalog_template(out: Path = typer.Argument(..., help="template.csv or templ
     from govkiosk.platform.catalog.commands import run_template
 
     run_template(out, typer.echo)
+
+
+# `govkiosk plan {mclp,lscp,pmedian,pcenter} …`: placement (布点) on files; see docs/placement.md.
+app.command("plan")(plan)
 
 
 if __name__ == "__main__":

@@ -1,0 +1,200 @@
+"""HiGHS plumbing: a MIP as sparse arrays, loaded in bulk; status, bound, gap and a progress line."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import sys
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+
+import highspy
+import numpy as np
+import scipy.sparse as sp
+
+INF = highspy.kHighsInf
+
+
+@dataclass
+class Mip:
+    """min (or max) c·x + offset  s.t.  row_lower ≤ A x ≤ row_upper,  lower ≤ x ≤ upper,  x[integer] ∈ ℤ."""
+
+    cost: np.ndarray
+    lower: np.ndarray
+    upper: np.ndarray
+    integer: np.ndarray  # bool per column
+    matrix: sp.csr_matrix
+    row_lower: np.ndarray
+    row_upper: np.ndarray
+    maximize: bool = False
+    offset: float = 0.0
+    integral_objective: bool = False  # every feasible objective value is an integer: stop at gap < 1
+
+
+@dataclass(frozen=True)
+class MipResult:
+    """What HiGHS reports: always status, objective, dual bound, gap and seconds."""
+
+    status: str  # optimal | time_limit | infeasible | unbounded | error | …
+    objective: float | None
+    bound: float | None
+    gap: float | None
+    seconds: float
+    x: np.ndarray | None
+
+
+@contextlib.contextmanager
+def _stdout_to_stderr() -> Iterator[None]:
+    """HiGHS prints its banner on stdout when constructed; keep stdout clean for `--json`."""
+    sys.stdout.flush()
+    try:
+        saved = os.dup(1)
+    except OSError:  # no real fd 1 (some embedded runners): nothing to protect
+        yield
+        return
+    try:
+        os.dup2(2, 1)
+        yield
+    finally:
+        os.dup2(saved, 1)
+        os.close(saved)
+
+
+def new_highs(time_limit: float) -> highspy.Highs:
+    """A silent HiGHS instance that proves optimality (no default 0.01 % gap) within a time limit."""
+    with _stdout_to_stderr():
+        h = highspy.Highs()
+    h.setOptionValue("output_flag", False)
+    h.setOptionValue("time_limit", float(max(time_limit, 0.01)))
+    h.setOptionValue("mip_rel_gap", 0.0)
+    h.setOptionValue("mip_abs_gap", 1e-6)
+    return h
+
+
+def load(h: highspy.Highs, mip: Mip) -> None:
+    """Pass the whole model in three bulk calls: columns, CSR rows, integrality."""
+    n = len(mip.cost)
+    empty_i, empty_f = np.zeros(0, np.int32), np.zeros(0, float)
+    h.addCols(
+        n,
+        mip.cost.astype(float),
+        mip.lower.astype(float),
+        mip.upper.astype(float),
+        0,
+        empty_i,
+        empty_i,
+        empty_f,
+    )
+    a = mip.matrix.tocsr()
+    a.sum_duplicates()
+    h.addRows(
+        a.shape[0],
+        mip.row_lower.astype(float),
+        mip.row_upper.astype(float),
+        a.nnz,
+        a.indptr[:-1].astype(np.int32),
+        a.indices.astype(np.int32),
+        a.data.astype(float),
+    )
+    cols = np.flatnonzero(mip.integer).astype(np.int32)
+    if len(cols):
+        h.changeColsIntegrality(len(cols), cols, np.ones(len(cols), dtype=np.uint8))
+    h.changeObjectiveOffset(float(mip.offset))
+    h.changeObjectiveSense(highspy.ObjSense.kMaximize if mip.maximize else highspy.ObjSense.kMinimize)
+    if mip.integral_objective:
+        h.setOptionValue("mip_abs_gap", 1.0 - 1e-6)
+
+
+def progress_line(message: str) -> None:
+    """One progress line on stderr (stdout is kept for results)."""
+    print(message, file=sys.stderr, flush=True)
+
+
+class ProgressLine:
+    """A periodic stderr line during long solves: elapsed, best objective, bound, gap."""
+
+    def __init__(self, label: str, every: float = 2.0) -> None:
+        self.label, self.every, self.last = label, every, time.monotonic()
+        self.started = self.last
+
+    def __call__(self, event: object) -> None:
+        now = time.monotonic()
+        if now - self.last < self.every:
+            return
+        self.last = now
+        out = event.data_out  # type: ignore[attr-defined]
+        print(
+            f"[{now - self.started:6.1f}s] {self.label}: best {out.mip_primal_bound:.6g} "
+            f"bound {out.mip_dual_bound:.6g} gap {100 * out.mip_gap:.3f}%",
+            file=sys.stderr,
+            flush=True,
+        )
+
+
+class _Watch:
+    """Stop the search early when an improving solution shows the model itself must change."""
+
+    def __init__(self, reject: Callable[[np.ndarray], bool]) -> None:
+        self.reject, self.rejected = reject, False
+
+    def on_solution(self, event: object) -> None:
+        if not self.rejected and self.reject(np.array(event.data_out.mip_solution)):  # type: ignore[attr-defined]
+            self.rejected = True
+
+    def on_interrupt(self, event: object) -> None:
+        if self.rejected:
+            event.interrupt()  # type: ignore[attr-defined]
+
+
+def solve(
+    mip: Mip,
+    time_limit: float,
+    start: np.ndarray | None = None,
+    progress: str | None = None,
+    reject: Callable[[np.ndarray], bool] | None = None,
+) -> MipResult:
+    """Solve with HiGHS; `start` warm-starts (setSolution); `reject(incumbent)` true stops the solve."""
+    started = time.monotonic()
+    h = new_highs(time_limit)
+    load(h, mip)
+    if start is not None:
+        h.setSolution(len(start), np.arange(len(start), dtype=np.int32), start.astype(float))
+    if progress:
+        h.cbMipInterrupt.subscribe(ProgressLine(progress))
+    watch = _Watch(reject) if reject is not None else None
+    if watch is not None:
+        h.cbMipImprovingSolution.subscribe(watch.on_solution)
+        h.cbMipInterrupt.subscribe(watch.on_interrupt)
+    h.run()
+    result = _result(h, mip, time.monotonic() - started)
+    if watch is not None and watch.rejected:
+        result = MipResult("rejected", result.objective, result.bound, result.gap, result.seconds, result.x)
+    return result
+
+
+def _result(h: highspy.Highs, mip: Mip, seconds: float) -> MipResult:
+    """Read status, objective, bound and gap back, whether or not the solve finished."""
+    status = h.modelStatusToString(h.getModelStatus()).lower().replace(" ", "_")
+    info = h.getInfo()
+    has_solution = info.primal_solution_status == 2  # kSolutionStatusFeasible
+    x = np.array(h.getSolution().col_value) if has_solution else None
+    objective = float(info.objective_function_value) if has_solution else None
+    if mip.integer.any():
+        bound = float(info.mip_dual_bound) if np.isfinite(info.mip_dual_bound) else None
+    else:  # a pure LP: at optimality the bound is the objective itself
+        bound = objective if status == "optimal" else None
+    return MipResult(_status_name(status), objective, bound, relative_gap(objective, bound), seconds, x)
+
+
+def _status_name(raw: str) -> str:
+    """HiGHS's words, shortened to the ones a planner reads."""
+    names = {"time_limit_reached": "time_limit", "primal_infeasible": "infeasible"}
+    return names.get(raw, raw)
+
+
+def relative_gap(objective: float | None, bound: float | None) -> float | None:
+    """|objective − bound| / max(1, |objective|), as HiGHS and most solvers report it."""
+    if objective is None or bound is None:
+        return None
+    return abs(objective - bound) / max(1.0, abs(objective))

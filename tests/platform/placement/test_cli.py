@@ -1,0 +1,87 @@
+"""`plan` through typer's CliRunner on a Typer app of our own, as cli.py will register it."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import typer
+from typer.testing import CliRunner
+
+from govkiosk.platform.placement.commands import plan
+
+app = typer.Typer()
+app.command("plan")(plan)
+
+
+@app.command("version")
+def _version() -> None:  # a second command, so `plan` is a subcommand as in the real CLI
+    typer.echo("0")
+
+
+def _inputs(tmp_path: Path) -> list[str]:
+    demand = tmp_path / "demand.csv"
+    demand.write_text("id,x,y,population,district\na,0,0,100,north\nb,1000,0,80,north\nc,5000,0,60,south\n")
+    cands = tmp_path / "cand.csv"
+    cands.write_text("id,x,y,type,cost,district\nk1,0,100,mall,2,north\nk2,1000,100,bank_branch,2,north\n"
+                     "k3,5000,100,metro_station,5,south\n")  # fmt: skip
+    existing = tmp_path / "existing.csv"
+    existing.write_text("id,x,y,type,district\nh1,500,0,service_hall,north\n")
+    return ["--demand", str(demand), "--candidates", str(cands), "--existing", str(existing)]
+
+
+def test_json_output_has_the_contract_fields(tmp_path: Path) -> None:
+    geo, rep = tmp_path / "sites.geojson", tmp_path / "report.json"
+    args = ["plan", "mclp", *_inputs(tmp_path), "-p", "1", "--radius", "500", "--json"]
+    result = CliRunner().invoke(app, [*args, "--out-geojson", str(geo), "--report", str(rep)])
+    assert result.exit_code == 0, result.output
+    body = json.loads(result.stdout)  # exactly one JSON object on stdout
+    assert {"objective", "status", "bound", "gap", "sites", "seconds"} <= body.keys()
+    assert body["status"] == "optimal"
+    assert body["sites"] == ["k3"]  # the existing hall already covers a and b; k3 adds c
+    assert body["objective"] == 240
+    assert body["current_network"]["covered_population"] == 180
+    assert body["plan"]["by_district"]["south"]["covered"] == 60
+    features = json.loads(geo.read_text())["features"]
+    assert {f["id"]: f["properties"]["status"] for f in features} == {"k3": "new", "h1": "existing"}
+    assert json.loads(rep.read_text())["sites"] == ["k3"]
+
+
+def test_budget_and_district_minimum_from_the_command_line(tmp_path: Path) -> None:
+    args = [
+        "plan",
+        "pmedian",
+        *_inputs(tmp_path),
+        "-p",
+        "2",
+        "--budget",
+        "4",
+        "--district-min",
+        "north=2",
+        "--json",
+    ]
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 0, result.output
+    body = json.loads(result.stdout)
+    assert sorted(body["sites"]) == ["k1", "k2"]  # k3 is nearer to c but the north needs two sites
+    assert body["cost"] <= 4
+
+
+def test_human_summary_and_heuristic(tmp_path: Path) -> None:
+    result = CliRunner().invoke(app, ["plan", "pcenter", *_inputs(tmp_path), "-p", "1", "--heuristic"])
+    assert result.exit_code == 0, result.output
+    assert "pcenter on demand (heuristic)" in result.stdout
+    assert "new sites (1): k3" in result.stdout
+
+
+def test_bad_input_exits_2_with_the_reason(tmp_path: Path) -> None:
+    args = ["plan", "mclp", *_inputs(tmp_path), "-p", "1"]
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 2
+    assert "needs --radius" in result.stderr
+    both = CliRunner().invoke(app, ["plan", "lscp", "--orlib", "x.txt", *_inputs(tmp_path), "--radius", "5"])
+    assert both.exit_code == 2 and "exactly one input" in both.stderr
+    bad = CliRunner().invoke(
+        app, ["plan", "lscp", *_inputs(tmp_path), "--radius", "5", "--district-min", "north"]
+    )
+    assert bad.exit_code == 2 and "DISTRICT=N" in bad.stderr
