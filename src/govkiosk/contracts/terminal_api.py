@@ -162,3 +162,50 @@ class CatalogResponse(BaseModel):
     etag: str
     offers: list[CatalogOffer]
     withheld: list[CatalogWithheld]
+
+
+CASES_PATH = "/cases"  # POST: a citizen's submission from the kiosk (through the agent's outbox)
+
+
+class Applicant(_Strict):
+    """Who applies, as far as the case needs it; the ID number travels only here, over TLS, once."""
+
+    name: str = Field(min_length=1, max_length=100)
+    id_number: str = Field(pattern=r"^\d{17}[\dX]$", description="GB 11643 resident ID number")
+    phone: str | None = Field(default=None, pattern=r"^1\d{10}$")
+    verified_by: Literal["idcard_face", "mobile_app"]
+
+
+class MaterialRef(_Strict):
+    """A material already stored (object storage) and referenced by the case."""
+
+    slot: str = Field(max_length=100, description="the catalog material it answers")
+    object_key: str = Field(max_length=200)
+    sm3: str = Field(pattern=r"^[0-9a-f]{64}$")
+    size: int = Field(ge=1)
+    content_type: str = Field(max_length=100)
+    source: Literal["scan", "elicence", "phone_upload"]
+
+
+class CaseSubmission(_Strict):
+    """A kiosk's submission of one case; `idempotency_key` is unique per terminal, so a retry after a lost
+    answer returns the same case instead of a second one."""
+
+    idempotency_key: str = Field(min_length=16, max_length=64, pattern=r"^[A-Za-z0-9_-]+$")
+    item_id: int
+    item_version: int
+    app_id: int | None = None
+    form_version: str | None = Field(default=None, max_length=40)
+    data: dict[str, Any] = Field(default_factory=dict)
+    applicant: Applicant
+    materials: list[MaterialRef] = Field(default_factory=list, max_length=50)
+    submitted_at: datetime = Field(description="the kiosk's clock when the citizen pressed submit")
+
+
+class CaseReceipt(BaseModel):
+    """The platform's acknowledgement: the case number and whether this was a retry of a known submission."""
+
+    case_number: str
+    state: str
+    duplicate: bool
+    promised_deadline: datetime | None = None
