@@ -3,6 +3,7 @@ emptied before every test; the app over it; a live platform served over real HTT
 
 import os
 import socket
+import tempfile
 import threading
 import time
 from collections.abc import Iterator
@@ -80,6 +81,7 @@ def make_settings(db_url: str, **overrides: object) -> Settings:
         "secret_key": "test-secret-key-0123456789",
         "background_jobs": False,
         "log_json": False,
+        "materials_dir": Path(tempfile.gettempdir()) / "govkiosk-test-materials",
     }
     values.update(overrides)
     return Settings(**values)  # type: ignore[arg-type]

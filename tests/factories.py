@@ -33,8 +33,8 @@ class Tree:
     profile: TerminalProfile
 
 
-def _branch(session: Session, city: OrgNode, name: str) -> tuple[OrgNode, OrgNode]:
-    district = orgs.insert(session, parent=city, kind=OrgKind.DISTRICT, name=f"{name}区")
+def _branch(session: Session, city: OrgNode, name: str, code: str) -> tuple[OrgNode, OrgNode]:
+    district = orgs.insert(session, parent=city, kind=OrgKind.DISTRICT, name=f"{name}区", code=code)
     street = orgs.insert(session, parent=district, kind=OrgKind.STREET, name=f"{name}街道")
     community = orgs.insert(session, parent=street, kind=OrgKind.COMMUNITY, name=f"{name}社区")
     site = orgs.insert(
@@ -44,9 +44,9 @@ def _branch(session: Session, city: OrgNode, name: str) -> tuple[OrgNode, OrgNod
 
 
 def create_tree(session: Session) -> Tree:
-    city = orgs.insert(session, parent=None, kind=OrgKind.CITY, name="测试市")
-    district_a, site_a = _branch(session, city, "甲")
-    district_b, site_b = _branch(session, city, "乙")
+    city = orgs.insert(session, parent=None, kind=OrgKind.CITY, name="测试市", code="440300")
+    district_a, site_a = _branch(session, city, "甲", "440304")
+    district_b, site_b = _branch(session, city, "乙", "440305")
     profile = terminals.ensure_profile(
         session, code="STD", name="标准型", required=["IdCardReader", "Printer"], critical=["IdCardReader"]
     )

@@ -140,3 +140,51 @@ async def test_revoked_agent_stops_heartbeating(live_platform: LivePlatform, tmp
         finally:
             await agent.stop()
     assert terminal["state"] == "revoked" and terminal["connectivity"] != "online"
+
+
+async def test_a_submission_made_while_the_platform_is_down_is_delivered_later(
+    live_platform: LivePlatform, tmp_path: Path
+) -> None:
+    import uuid
+
+    from govkiosk.contracts.terminal_api import Applicant, CaseSubmission
+    from govkiosk.platform.catalog import service as catalog
+    from govkiosk.platform.catalog.models import Department
+    from govkiosk.platform.catalog.schemas import ItemCreate
+    from govkiosk.platform.core.actor import Actor
+    from govkiosk.platform.core.clock import utcnow
+
+    async with httpx.AsyncClient(base_url=live_platform.url, timeout=10) as http:
+        agent, headers = await _enrolled_agent(live_platform, http, tmp_path / "k", interval_override=0.3)
+
+        def make_item(session):  # type: ignore[no-untyped-def]
+            root = session.get(Department, 1) or catalog.ensure_department(
+                session, name="社保局", code="D-1", org_node_id=1
+            )
+            data = ItemCreate(name="社保参保证明打印", item_type="BM", department_id=root.id)
+            return catalog.create_item(session, Actor("t"), root, data, publish=True).id
+
+        item_id = build(live_platform.db, make_item)
+        live_platform.stop()  # the network is down
+        try:
+            assert agent.outbox is not None
+            submission = CaseSubmission(
+                idempotency_key=uuid.uuid4().hex, item_id=item_id, item_version=1, submitted_at=utcnow(),
+                applicant=Applicant(name="张三", id_number="44030419900101002X", verified_by="idcard_face"),
+            )  # fmt: skip
+            agent.outbox.enqueue(submission)
+            await wait_for(
+                lambda: any(e.kind in ("queued", "retrying") for e in agent.outbox_events), timeout=10
+            )
+            assert agent.outbox.pending_count == 1
+            back = LivePlatform(live_platform.app, live_platform.port).start()  # the network is back
+            try:
+                agent.outbox.wake()
+                await wait_for(lambda: agent.outbox.pending_count == 0, timeout=30)
+                cases = (await http.get("/api/v1/cases", headers=headers)).json()
+            finally:
+                back.stop()
+        finally:
+            await agent.stop()
+    assert cases["total"] == 1 and cases["items"][0]["state"] == "submitted"
+    assert [e.kind for e in agent.outbox_events][-1] == "submitted"

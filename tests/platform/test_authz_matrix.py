@@ -11,19 +11,25 @@ import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
+from govkiosk.contracts.terminal_api import Applicant, CaseSubmission
 from govkiosk.platform.accounts.models import Role
 from govkiosk.platform.actions.models import Action
+from govkiosk.platform.cases import service as cases
 from govkiosk.platform.catalog import service as catalog
 from govkiosk.platform.catalog.schemas import AppContent, ItemCreate
+from govkiosk.platform.connectors import service as connectors
+from govkiosk.platform.connectors.models import DepartmentEndpoint
 from govkiosk.platform.core.actor import Actor
-from govkiosk.platform.onboarding import service as onboarding
-from govkiosk.platform.onboarding.schemas import CheckResult
 from govkiosk.platform.core.clock import utcnow
 from govkiosk.platform.db.session import Database
+from govkiosk.platform.evaluations.models import Evaluation
+from govkiosk.platform.onboarding import service as onboarding
+from govkiosk.platform.onboarding.schemas import CheckResult
+from govkiosk.platform.placement.models import DemandPoint, PlacementPlan, PlacementSite
 from govkiosk.platform.terminals.models import EnrollmentState, EnrollmentToken
 from tests.factories import PASSWORD, Tree, build, create_terminal, create_tree, create_user, login
 
-READS = {"org:read", "terminal:read", "action:read", "config:read", "catalog:read"}
+READS = {"org:read", "terminal:read", "action:read", "config:read", "catalog:read", "case:read"}
 SPEC = {  # role → (permissions, holds on district B too?, limited to vendor X?)
     "admin": (
         READS
@@ -37,6 +43,9 @@ SPEC = {  # role → (permissions, holds on district B too?, limited to vendor X
             "user:write",
             "catalog:write",
             "onboarding:review",
+            "case:write",
+            "placement:read",
+            "placement:write",
         },
         True,
         False,
@@ -51,11 +60,14 @@ SPEC = {  # role → (permissions, holds on district B too?, limited to vendor X
             "user:read",
             "catalog:write",
             "onboarding:review",
+            "case:write",
+            "placement:read",
+            "placement:write",
         },
         False,
         False,
     ),
-    "auditor": (READS | {"user:read", "audit:read"}, False, False),
+    "auditor": (READS | {"user:read", "audit:read", "placement:read"}, False, False),
     "vendor": ({"org:read", "terminal:read", "action:read", "action:write"}, False, True),
 }
 ROLES = {
@@ -190,6 +202,106 @@ class World:
             return row.id
 
         return build(self.db, make)
+
+
+def _placement_district(w: World, place: str) -> int:
+    """District of `place` with one demand point and one candidate site (placement endpoints)."""
+    district = w.node(place, "district")
+
+    def make(session):  # type: ignore[no-untyped-def]
+        n = next(_n)
+        point = DemandPoint(code=f"d{n}", org_node_id=district.id, lon=114.05, lat=22.54, population=100)
+        site = PlacementSite(
+            code=f"s{n}", org_node_id=district.id, name="候选", kind="mall", lon=114.051, lat=22.541
+        )
+        session.add_all([point, site])
+        session.flush()
+        return district.id
+
+    return build(w.db, make)
+
+
+def _placement_plan(w: World, place: str) -> int:
+    node_id = w.node(place, "district").id
+
+    def make(session):  # type: ignore[no-untyped-def]
+        plan = PlacementPlan(
+            org_node_id=node_id, model="mclp", method="heuristic", status="feasible", objective=1.0,
+            seconds=0.1, created_by="t", created_at=utcnow(),
+        )  # fmt: skip
+        session.add(plan)
+        session.flush()
+        return plan.id
+
+    return build(w.db, make)
+
+
+def _case(w: World, place: str) -> int:
+    """A kiosk case handled at the site of `place` (item of a department in the same district)."""
+    terminal_id = w.terminal(place)
+    department_id = w.department(place)
+
+    def make(session):  # type: ignore[no-untyped-def]
+        department = catalog.get_department(session, department_id)
+        data = ItemCreate(name=f"事项{next(_n)}", item_type="BM", department_id=department_id)
+        item = catalog.create_item(session, Actor("t"), department, data, publish=True)
+        submission = CaseSubmission(
+            idempotency_key=f"key-{next(_n):012d}", item_id=item.id, item_version=1,
+            applicant=Applicant(name="王五", id_number="44030419900101002X", verified_by="idcard_face"),
+            submitted_at=utcnow(),
+        )  # fmt: skip
+        case, _ = cases.submit_from_kiosk(session, terminal_id, submission)
+        return case.id
+
+    return build(w.db, make)
+
+
+def _endpoint(w: World, place: str) -> int:
+    department_id = w.department(place)
+
+    def make(session):  # type: ignore[no-untyped-def]
+        session.add(
+            DepartmentEndpoint(department_id=department_id, url="http://dept.test/h", signing="hmac-sm3")
+        )
+        session.flush()
+        return department_id
+
+    return build(w.db, make)
+
+
+def _dead_message(w: World, place: str) -> int:
+    department_id = w.department(place)
+
+    def make(session):  # type: ignore[no-untyped-def]
+        message = connectors.enqueue(
+            session, department_id=department_id, topic="t", case_id=None, payload={}
+        )
+        message.state = "dead"
+        session.flush()
+        return message.id
+
+    return build(w.db, make)
+
+
+def _poor_rating(w: World, place: str) -> int:
+    """A 差评 of a session at the site of `place`, with its follow-up open."""
+    node_id = w.node(place).id
+
+    def make(session):  # type: ignore[no-untyped-def]
+        evaluation = Evaluation(
+            subject="session",
+            level=1,
+            created_at=utcnow(),
+            org_node_id=node_id,
+            session_ref=f"s{next(_n):08d}",
+            followup_state="open",
+            followup_due_at=utcnow(),
+        )
+        session.add(evaluation)
+        session.flush()
+        return evaluation.id
+
+    return build(w.db, make)
 
 
 Request = tuple[str, str, dict | None]  # method, path, json
@@ -502,14 +614,85 @@ CASES: list[Case] = [
             {"org_node_ids": [w.node(p, "district").id]},
         ),
     ),
+    (
+        "POST",
+        "/api/v1/placement/plans",
+        "placement:write",
+        False,
+        lambda w, p: (
+            "POST",
+            "/api/v1/placement/plans",
+            {"org_node_id": _placement_district(w, p), "p": 1, "exact": False, "time_limit": 1},
+        ),
+    ),
+    (
+        "GET",
+        "/api/v1/placement/plans/{plan_id}",
+        "placement:read",
+        False,
+        lambda w, p: ("GET", f"/api/v1/placement/plans/{_placement_plan(w, p)}", None),
+    ),
 ]
 # Answers about the caller's whole scope (figures, not objects): 200 with the permission, 403 without.
+CASES += [
+    (
+        "GET",
+        "/api/v1/cases/{case_id}",
+        "case:read",
+        False,
+        lambda w, p: ("GET", f"/api/v1/cases/{_case(w, p)}", None),
+    ),
+    (
+        "GET",
+        "/api/v1/catalog/departments/{department_id}/endpoint",
+        "catalog:read",
+        False,
+        lambda w, p: ("GET", f"/api/v1/catalog/departments/{_endpoint(w, p)}/endpoint", None),
+    ),
+    (
+        "PUT",
+        "/api/v1/catalog/departments/{department_id}/endpoint",
+        "catalog:write",
+        False,
+        lambda w, p: (
+            "PUT",
+            f"/api/v1/catalog/departments/{w.department(p)}/endpoint",
+            {"url": "http://dept.test/hooks"},
+        ),
+    ),
+    (
+        "POST",
+        "/api/v1/webhooks/{message_id}/replay",
+        "catalog:write",
+        False,
+        lambda w, p: ("POST", f"/api/v1/webhooks/{_dead_message(w, p)}/replay", None),
+    ),
+]
+CASES += [
+    (
+        "POST",
+        "/api/v1/evaluations/{evaluation_id}/close",
+        "case:write",
+        False,
+        lambda w, p: ("POST", f"/api/v1/evaluations/{_poor_rating(w, p)}/close", {"note": "已回访"}),
+    ),
+]
 SUMMARIES = [
+    ("/api/v1/evaluations/figures", "case:read"),
     ("/api/v1/onboarding/rates", "catalog:read"),
     ("/api/v1/onboarding/rates/history", "catalog:read"),
+    ("/api/v1/placement/coverage", "placement:read"),
 ]
 # Lists answer 200 with only what is in scope, or 403 to a role that holds the permission nowhere.
 LISTS: list[tuple[str, str | None, Callable[[World], str], Callable[[World, str], str]]] = [
+    ("/api/v1/cases", "case:read", lambda w: "/api/v1/cases", lambda w, p: _case(w, p)),  # type: ignore[list-item,return-value]
+    (
+        "/api/v1/evaluations/followups",
+        "case:read",
+        lambda w: "/api/v1/evaluations/followups",
+        lambda w, p: _poor_rating(w, p),
+    ),  # type: ignore[list-item,return-value]
+    ("/api/v1/webhooks", "catalog:read", lambda w: "/api/v1/webhooks", lambda w, p: _dead_message(w, p)),  # type: ignore[list-item,return-value]
     ("/api/v1/orgs", "org:read", lambda w: "/api/v1/orgs?kind=site", lambda w, p: w.node(p).id),
     ("/api/v1/terminals", "terminal:read", lambda w: "/api/v1/terminals", lambda w, p: w.terminal(p)),
     (
@@ -531,6 +714,12 @@ LISTS: list[tuple[str, str | None, Callable[[World], str], Callable[[World, str]
     ),
     ("/api/v1/catalog/apps", "catalog:read", lambda w: "/api/v1/catalog/apps", lambda w, p: w.app(p)),
     ("/api/v1/onboarding", "catalog:read", lambda w: "/api/v1/onboarding", lambda w, p: w.onboarding(p)),
+    (
+        "/api/v1/placement/plans",
+        "placement:read",
+        lambda w: "/api/v1/placement/plans",
+        lambda w, p: _placement_plan(w, p),
+    ),
 ]
 PUBLIC = {("POST", "/api/v1/auth/token")}
 

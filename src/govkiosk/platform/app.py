@@ -18,8 +18,11 @@ import govkiosk
 from govkiosk.platform.accounts.router import router as accounts_router
 from govkiosk.platform.actions.router import router as actions_router
 from govkiosk.platform.audit.router import router as audit_router
+from govkiosk.platform.cases import router as cases
 from govkiosk.platform.catalog.router import router as catalog_router
 from govkiosk.platform.configs.router import router as configs_router
+from govkiosk.platform.connectors import tasks as connector_tasks
+from govkiosk.platform.connectors.router import router as connectors_router
 from govkiosk.platform.console.router import mount as mount_console
 from govkiosk.platform.core import metrics
 from govkiosk.platform.core.errors import DomainError
@@ -27,14 +30,18 @@ from govkiosk.platform.core.security import TokenSigner
 from govkiosk.platform.core.settings import Settings, get_settings
 from govkiosk.platform.db.session import Database
 from govkiosk.platform.dept_api.router import router as dept_api_router
+from govkiosk.platform.evaluations import router as evaluations
 from govkiosk.platform.fleet import tasks
 from govkiosk.platform.fleet.push import hub
 from govkiosk.platform.fleet.router import router as fleet_router
 from govkiosk.platform.fleet.runtime import FleetRuntime
+from govkiosk.platform.materials import router as materials
 from govkiosk.platform.onboarding import tasks as onboarding_tasks
 from govkiosk.platform.onboarding.router import router as onboarding_router
 from govkiosk.platform.onboarding.router import terminal_router as catalog_terminal_router
 from govkiosk.platform.orgs.router import router as orgs_router
+from govkiosk.platform.placement.router import router as placement_router
+from govkiosk.platform.support.runtime import build_support
 from govkiosk.platform.terminals.router import router as terminals_router
 
 log = structlog.get_logger("govkiosk.platform")
@@ -132,6 +139,7 @@ def create_app(settings: Settings | None = None, *, db: Database | None = None) 
             jobs.append(
                 asyncio.create_task(onboarding_tasks.run_checks_forever(database), name="govkiosk-checks")
             )
+            jobs.append(asyncio.create_task(connector_tasks.run_forever(database), name="govkiosk-webhooks"))
         yield
         await tasks.stop(jobs, database, runtime, settings)
         hub.listeners.remove(runtime.action_queued)
@@ -145,6 +153,7 @@ def create_app(settings: Settings | None = None, *, db: Database | None = None) 
     app.state.settings = settings
     app.state.db = database
     app.state.runtime = runtime
+    app.state.support = build_support(settings)
     app.state.metrics = metrics.node_registry(
         {
             "govkiosk_heartbeats": ("heartbeats accepted by this node", lambda: runtime.heartbeats_received),
@@ -169,6 +178,17 @@ def create_app(settings: Settings | None = None, *, db: Database | None = None) 
         onboarding_router,
         catalog_terminal_router,
         dept_api_router,
+        cases.terminal_router,
+        cases.router,
+        cases.public_router,
+        cases.dept_router,
+        cases.page_router,
+        connectors_router,
+        materials.terminal_router,
+        materials.public_router,
+        evaluations.terminal_router,
+        evaluations.router,
+        placement_router,
     ):
         app.include_router(router)
     mount_console(app)

@@ -22,6 +22,7 @@ from govkiosk.platform.terminals import service as terminal_service
 from govkiosk.platform.terminals.models import PreauthorizedSerial
 from govkiosk.platform.terminals.schemas import EnrollmentTokenCreate
 from govkiosk.sim import demo_catalog_seed, demo_data
+from govkiosk.sim.department import DepartmentSimulator, simulators_app
 from govkiosk.sim.fleet import Fleet
 
 SEED = 1
@@ -76,6 +77,26 @@ def _prepare(db: Database, state_dir: Path, terminals: int) -> dict[str, Any]:
     return secrets
 
 
+def _start_departments(db: Database, host: str, port: int) -> tuple[_QuietServer, list[DepartmentSimulator]]:
+    """The simulated department business systems, one HTTP server on `port`, each at its own path."""
+    base = f"http://{host}:{port}"
+    with db.session(write=True) as session:
+        played = demo_catalog_seed.connect_simulators(session, base)
+    simulators = [
+        DepartmentSimulator(
+            platform=f"http://{host}:{port - 1}",
+            token=d["token"],
+            hmac_secret=d["secret"],
+            path=d["path"],
+            step_s=(5.0, 20.0),
+            seed=i,
+        )
+        for i, d in enumerate(played)
+    ]
+    config = uvicorn.Config(simulators_app(simulators), host=host, port=port, log_level="warning")
+    return _QuietServer(config), simulators
+
+
 def _banner(host: str, port: int, secrets: dict[str, Any]) -> None:
     base = f"http://{host}:{port}"
     print(f"console: {base}/console/", flush=True)
@@ -101,13 +122,26 @@ async def _serve(
         if server_task.done():  # uvicorn has already logged why (e.g. the port is taken)
             raise SystemExit(f"the platform could not start on {host}:{port}; is the port in use? try --port")
         await asyncio.sleep(0.05)
+    departments, simulators = _start_departments(db, host, port + 1)
+    departments_task = asyncio.create_task(departments.serve())
     _banner(host, port, secrets)
+    print(
+        f"department simulator: http://{host}:{port + 1}/ ({len(simulators)} departments, simulated)",
+        flush=True,
+    )
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
     fleet = (
-        Fleet(f"http://{host}:{port}", terminals, secrets["enroll_token"], state_dir / "kiosks", SEED)
+        Fleet(
+            f"http://{host}:{port}",
+            terminals,
+            secrets["enroll_token"],
+            state_dir / "kiosks",
+            SEED,
+            citizens_period_s=20.0,
+        )
         if terminals
         else None
     )
@@ -117,7 +151,10 @@ async def _serve(
     print("stopping: simulated kiosks, then the platform…", flush=True)
     if fleet:
         await fleet.stop()
-    server.should_exit = True
+    for simulator in simulators:
+        await simulator.stop()
+    departments.should_exit = server.should_exit = True
+    await departments_task
     await server_task
     print("stopped.", flush=True)
 
@@ -133,6 +170,8 @@ def run_demo(*, terminals: int, host: str, port: int, state_dir: Path, fresh: bo
         secret_key=new_token(32),
         log_json=False,
         offline_grace_s=30,
+        materials_dir=state_dir.resolve() / "materials",
+        public_base_url=f"http://{host}:{port}",
     )
     db = Database(settings.db_url)
     secrets = _prepare(db, state_dir, terminals)

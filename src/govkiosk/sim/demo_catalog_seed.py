@@ -15,6 +15,8 @@ from govkiosk.platform.catalog import imports
 from govkiosk.platform.catalog import service as catalog
 from govkiosk.platform.catalog.models import Department, ServiceItem
 from govkiosk.platform.catalog.schemas import ItemCreate
+from govkiosk.platform.connectors import service as connectors
+from govkiosk.platform.connectors.schemas import EndpointWrite
 from govkiosk.platform.core.actor import Actor
 from govkiosk.platform.core.clock import utcnow
 from govkiosk.platform.onboarding import service as onboarding
@@ -100,3 +102,21 @@ def department_token(session: Session, city: OrgNode) -> tuple[str, str]:
     )
     secret, _ = catalog.issue_token(session, _reviewer(city), department.id, label="demo", days=30)
     return secret, department.name
+
+
+def connect_simulators(session: Session, base_url: str) -> list[dict[str, str]]:
+    """Point every demo department's webhook endpoint at the department simulator (a fresh HMAC secret and
+    token each start, kept in memory only): what the simulator needs to play each department."""
+    city = orgs.get_root(session)
+    reviewer = _reviewer(city)
+    played = []
+    for entry in DEMO_DEPARTMENTS:
+        department = catalog.ensure_department(
+            session, name=entry["name"], code=entry["code"], org_node_id=city.id
+        )
+        path = f"/dept/{entry['key']}/hooks"
+        endpoint = EndpointWrite(url=f"{base_url}{path}", new_hmac_secret=True)
+        _, secret = connectors.set_endpoint(session, reviewer, department.id, endpoint)
+        token, _ = catalog.issue_token(session, reviewer, department.id, label="simulator", days=2)
+        played.append({"path": path, "token": token, "secret": secret or "", "department": department.name})
+    return played

@@ -19,6 +19,7 @@ from govkiosk.platform.orgs import service as orgs
 from govkiosk.platform.orgs.models import OrgKind, OrgNode, SiteType
 from govkiosk.platform.terminals import service as terminals
 from govkiosk.sim.demo_catalog_seed import seed_catalog
+from govkiosk.sim.demo_placement import seed_placement
 
 SHARED_DATA = Path(__file__).resolve().parents[4] / "shared" / "data" / "shenzhen"
 
@@ -150,6 +151,7 @@ def seed(session: Session, *, heartbeat_interval_s: int = 15) -> OrgNode:
     )
     session.flush()
     seed_catalog(session, city, rng=rng)
+    seed_placement(session, city)
     return city
 
 

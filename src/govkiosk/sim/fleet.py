@@ -11,8 +11,12 @@ import httpx
 
 from govkiosk.agent.devices.simulated import ALL_DEVICE_CLASSES, Fault, SimulatedDevices
 from govkiosk.agent.sync.agent import Agent, AgentOptions
+from govkiosk.agent.sync.client import PlatformRefused
+from govkiosk.agent.sync.outbox import new_idempotency_key
 from govkiosk.agent.sync.runner import run_until_signalled
-from govkiosk.contracts.terminal_api import DeviceClass
+from govkiosk.contracts.terminal_api import API_PREFIX, Applicant, CaseSubmission, DeviceClass
+from govkiosk.platform.core.clock import utcnow
+from govkiosk.platform.support.elicence import CITIZENS
 
 VENDORS = ("SIM-A", "SIM-B", "SIM-C")
 MODELS = {"SIM-A": "SIM-A KS-300", "SIM-B": "SIM-B GZ-200", "SIM-C": "SIM-C MINI-80"}
@@ -82,6 +86,7 @@ class Fleet:
         interval_override: float | None = None,
         *,
         chaos_period_s: float | None = 15.0,
+        citizens_period_s: float | None = None,
         offline_grace_s: float = 30.0,
         stagger_s: float | None = None,
         progress_every_s: float | None = 10.0,
@@ -90,6 +95,8 @@ class Fleet:
     ) -> None:
         self.platform, self.seed, self.state_dir = platform, seed, state_dir
         self.chaos_period_s, self.offline_grace_s = chaos_period_s, offline_grace_s
+        self.citizens_period_s = citizens_period_s
+        self.submitted = 0
         self.stagger_s = stagger_s if stagger_s is not None else min(0.2, 10.0 / max(terminals, 1))
         self.progress_every_s, self.echo = progress_every_s, echo
         pool = min(terminals, 500) + 10
@@ -134,6 +141,8 @@ class Fleet:
             self._spawn(self._chaos_loop(self.chaos_period_s))
         if self.progress_every_s and self.echo:
             self._spawn(self._progress_loop(self.progress_every_s))
+        if self.citizens_period_s:
+            self._spawn(self._citizen_loop(self.citizens_period_s))
 
     async def stop(self) -> None:
         """Stop every kiosk and close the shared client."""
@@ -161,10 +170,13 @@ class Fleet:
     def progress_line(self) -> str:
         """One short line about the fleet."""
         c = self.counts()
+        cases = f" · citizens' cases {self.submitted}" if self.citizens_period_s else ""
         return (
             f"fleet: {c['terminals']} kiosks · enrolled {c['enrolled']} · approved {c['approved']}"
             f" · pending {c['pending']} · online {c['online']} · powered off {c['offline_sim']}"
-            f" · with device faults {c['degraded']}" + (f" · failed {c['failed']}" if c["failed"] else "")
+            f" · with device faults {c['degraded']}"
+            + (f" · failed {c['failed']}" if c["failed"] else "")
+            + cases
         )
 
     # --- background work -------------------------------------------------------------------------
@@ -187,6 +199,37 @@ class Fleet:
         while True:
             await asyncio.sleep(every_s)
             self._say(self.progress_line())
+
+    async def _citizen_loop(self, period_s: float) -> None:
+        """Now and then a (simulated) citizen submits a case at an online kiosk, through its outbox."""
+        rng = random.Random(f"citizens:{self.seed}")
+        while True:
+            await asyncio.sleep(period_s * rng.uniform(0.5, 1.5))
+            online = [a for a in self.agents if a.online and a.outbox is not None]
+            if online:
+                try:
+                    await self._one_citizen(rng.choice(online), rng)
+                except (httpx.HTTPError, PlatformRefused, KeyError, ValueError):
+                    continue  # the kiosk's token or catalog was not ready: the next citizen tries again
+
+    async def _one_citizen(self, agent: Agent, rng: random.Random) -> None:
+        headers = {"Authorization": f"Bearer {agent.bearer()}"}
+        catalog = (await self.http.get(f"{self.platform}{API_PREFIX}/catalog", headers=headers)).json()
+        items = [o for o in catalog["offers"] if o["subject"] == "item"]
+        if not items:
+            return
+        offer, citizen = rng.choice(items), rng.choice(CITIZENS)
+        applicant = Applicant(name=citizen.name, id_number=citizen.id_number, verified_by="idcard_face")
+        submission = CaseSubmission(
+            idempotency_key=new_idempotency_key(),
+            item_id=offer["id"],
+            item_version=offer["version"],
+            applicant=applicant,
+            submitted_at=utcnow(),
+        )
+        assert agent.outbox is not None
+        agent.outbox.enqueue(submission)
+        self.submitted += 1
 
     async def _chaos_loop(self, period_s: float) -> None:
         while True:

@@ -21,6 +21,7 @@ from govkiosk.agent.sync.client import PlatformRefused, PlatformUnavailable, Ter
 from govkiosk.agent.sync.logs import AgentLog
 from govkiosk.agent.sync.metrics import host_metrics
 from govkiosk.agent.sync.options import AgentOptions, AgentSetupError, default_serial, mac_address
+from govkiosk.agent.sync.outbox import Outbox, OutboxEvent, TerminalCaseChannel
 from govkiosk.agent.sync.push import listen_for_pushes
 from govkiosk.agent.sync.state import AgentState, Enrollment, StateStore
 from govkiosk.contracts.terminal_api import (
@@ -77,6 +78,9 @@ class Agent:
         self._refresh_token_at = 0.0
         self._push_task: asyncio.Task[None] | None = None
         self._wake = asyncio.Event()
+        self.outbox: Outbox | None = None  # citizens' submissions, kept on disk until the platform has them
+        self.outbox_events: list[OutboxEvent] = []  # the latest news for the kiosk UI (a short list)
+        self._outbox_task: asyncio.Task[None] | None = None
 
     # --- lifecycle -------------------------------------------------------------------------------
 
@@ -97,6 +101,7 @@ class Agent:
         """Run until cancelled; a simulated reboot starts everything over from the files on disk."""
         self.store.prepare()
         self.log = AgentLog(self.store.log_path, echo=self.options.echo_log)
+        self.outbox = Outbox(self.options.state_dir, on_event=self._outbox_event, rng=self.rng)
         self.device_server = await self._start_device_service()
         try:
             while True:
@@ -180,8 +185,10 @@ class Agent:
             )
             try:
                 await self._ensure_enrolled()
+                self._start_outbox()
                 await self._session()
             finally:
+                await self._stop_outbox()
                 await self._stop_push()
 
     def _load_state(self) -> AgentState:
@@ -300,6 +307,33 @@ class Agent:
         if task is not None:
             await asyncio.gather(task, return_exceptions=True)
 
+    # --- the outbox of citizens' submissions ------------------------------------------------------
+
+    def _start_outbox(self) -> None:
+        assert self.outbox is not None
+        channel = TerminalCaseChannel(self.client, token=self._case_token, reauthenticate=self._case_reauth)
+        self._outbox_task = asyncio.create_task(self.outbox.run_forever(channel), name="agent:outbox")
+
+    async def _stop_outbox(self) -> None:
+        task, self._outbox_task = self._outbox_task, None
+        if task is not None:
+            task.cancel()
+            await asyncio.gather(task, return_exceptions=True)
+
+    async def _case_token(self) -> str:
+        await self._ensure_token()
+        return self._bearer()
+
+    async def _case_reauth(self) -> None:
+        self._forget_token()
+
+    def _outbox_event(self, event: OutboxEvent) -> None:
+        """Keep the last few outbox events for the kiosk UI; nothing personal is in them."""
+        self.outbox_events = [*self.outbox_events[-19:], event]
+        self.log.info(
+            "outbox_" + event.kind, entry=event.entry_id, item_id=event.item_id, case=event.case_number
+        )
+
     # --- the heartbeat session -------------------------------------------------------------------
 
     async def _session(self) -> None:
@@ -343,6 +377,7 @@ class Agent:
             "uptime_s": round(time.monotonic() - self.booted_at, 1),
             "boots": float(state.boots),
             "app_restarts": float(state.app_restarts),
+            "outbox_pending": float(self.outbox.pending_count if self.outbox else 0),
             **host_metrics(),
         }
         return HeartbeatRequest(
@@ -412,6 +447,10 @@ class Agent:
     def _state(self) -> AgentState:
         assert self.state is not None, "the agent has not booted"
         return self.state
+
+    def bearer(self) -> str:
+        """The terminal's current access token (for tools acting as this kiosk, e.g. the demo's citizens)."""
+        return self._bearer()
 
     def _bearer(self) -> str:
         if self._token is None:

@@ -25,9 +25,20 @@ class Perm(enum.StrEnum):
     CATALOG_READ = "catalog:read"
     CATALOG_WRITE = "catalog:write"
     ONBOARDING_REVIEW = "onboarding:review"
+    CASE_READ = "case:read"
+    CASE_WRITE = "case:write"
+    PLACEMENT_READ = "placement:read"
+    PLACEMENT_WRITE = "placement:write"
 
 
-_READS = {Perm.ORG_READ, Perm.TERMINAL_READ, Perm.ACTION_READ, Perm.CONFIG_READ, Perm.CATALOG_READ}
+_READS = {
+    Perm.ORG_READ,
+    Perm.TERMINAL_READ,
+    Perm.ACTION_READ,
+    Perm.CONFIG_READ,
+    Perm.CATALOG_READ,
+    Perm.CASE_READ,
+}
 
 ROLE_PERMS: dict[Role, frozenset[Perm]] = {
     Role.PLATFORM_ADMIN: frozenset(Perm) - {Perm.AUDIT_READ},
@@ -41,10 +52,13 @@ ROLE_PERMS: dict[Role, frozenset[Perm]] = {
             Perm.USER_READ,
             Perm.CATALOG_WRITE,
             Perm.ONBOARDING_REVIEW,
+            Perm.CASE_WRITE,
+            Perm.PLACEMENT_READ,
+            Perm.PLACEMENT_WRITE,
         }
     ),
     # 三员分立: the auditor reads everything in its subtree and the audit log, and changes nothing.
-    Role.AUDITOR: frozenset(_READS | {Perm.USER_READ, Perm.AUDIT_READ}),
+    Role.AUDITOR: frozenset(_READS | {Perm.USER_READ, Perm.AUDIT_READ, Perm.PLACEMENT_READ}),
     Role.VENDOR_MAINTAINER: frozenset(
         {Perm.ORG_READ, Perm.TERMINAL_READ, Perm.ACTION_READ, Perm.ACTION_WRITE}
     ),

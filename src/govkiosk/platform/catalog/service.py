@@ -268,6 +268,12 @@ def item_content(session: Session, item_id: int, version: int) -> tuple[ItemCont
     return ItemContent.model_validate(row.content), list(row.code_issues or [])
 
 
+def version_was_published(session: Session, item_id: int, version: int) -> bool:
+    """Whether this version of the item is, or was, the published one (a kiosk may submit for it)."""
+    row = repository.get_item_version(session, item_id, version)
+    return row is not None and row.status in (ItemStatus.PUBLISHED, ItemStatus.SUPERSEDED)
+
+
 def _read(item: ServiceItem, row: ServiceItemVersion, department: str) -> ItemRead:
     return ItemRead.model_validate(
         {
@@ -496,6 +502,11 @@ def visible_department_ids(session: Session, paths: Sequence[str]) -> list[int]:
 
 def department_names(session: Session) -> dict[int, str]:
     return {d.id: d.name for d, _ in repository.list_departments(session, paths=None)}
+
+
+def item_names(session: Session) -> dict[int, str]:
+    """Every item's name (its latest version's), by id."""
+    return {item.id: row.content["name"] for item, row in repository.latest_items(session)}
 
 
 def department_paths(session: Session) -> dict[int, str]:

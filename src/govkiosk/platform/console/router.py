@@ -12,7 +12,16 @@ from fastapi.staticfiles import StaticFiles
 
 from govkiosk.platform.accounts import service as accounts
 from govkiosk.platform.console.deps import ConsoleSession, ConsoleWriter
-from govkiosk.platform.console.pages import audit, catalog, enrollment, onboarding, overview, terminals, users
+from govkiosk.platform.console.pages import (
+    audit,
+    catalog,
+    enrollment,
+    onboarding,
+    overview,
+    placement,
+    terminals,
+    users,
+)
 from govkiosk.platform.console.rendering import HERE, install_error_pages, redirect, render
 from govkiosk.platform.core.errors import Unauthenticated
 from govkiosk.platform.deps import SESSION_COOKIE, SettingsDep, client_ip
@@ -32,6 +41,7 @@ def mount(app: FastAPI) -> None:
         audit.router,
         catalog.router,
         onboarding.router,
+        placement.router,
     ):
         app.include_router(pages)
     install_error_pages(app)

@@ -1,8 +1,10 @@
 """The platform's one settings object; nothing else reads the environment."""
 
 from functools import lru_cache
+from pathlib import Path
+from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -26,6 +28,21 @@ class Settings(BaseSettings):
     background_jobs: bool = True
     secure_cookies: bool = False
     log_json: bool = True
+    # Materials (申请材料): a local directory by default, or an S3-compatible service.
+    materials_backend: Literal["local", "s3"] = "local"
+    materials_dir: Path = Path("./materials")
+    materials_max_mb: int = Field(default=20, ge=1, le=200)
+    s3_endpoint: str = ""
+    s3_bucket: str = ""
+    s3_region: str = "us-east-1"
+    s3_access_key: str = ""
+    s3_secret_key: SecretStr = SecretStr("")
+    # E-licences (电子证照): the simulated library until a real one is configured.
+    elicence_backend: Literal["simulated", "http"] = "simulated"
+    elicence_base_url: str = ""
+    elicence_timeout_s: float = 5.0
+    public_base_url: str = Field(default="http://127.0.0.1:8000", description="host in QR links for phones")
+    phone_upload_ttl_s: int = Field(default=600, ge=60, le=3600)
 
 
 @lru_cache

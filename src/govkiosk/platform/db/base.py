@@ -57,8 +57,12 @@ def import_all_models() -> None:
     from govkiosk.platform.accounts import models as _accounts  # noqa: F401
     from govkiosk.platform.actions import models as _actions  # noqa: F401
     from govkiosk.platform.audit import models as _audit  # noqa: F401
+    from govkiosk.platform.cases import models as _cases  # noqa: F401
     from govkiosk.platform.catalog import models as _catalog  # noqa: F401
     from govkiosk.platform.configs import models as _configs  # noqa: F401
+    from govkiosk.platform.connectors import models as _connectors  # noqa: F401
+    from govkiosk.platform.evaluations import models as _evaluations  # noqa: F401
     from govkiosk.platform.onboarding import models as _onboarding  # noqa: F401
     from govkiosk.platform.orgs import models as _orgs  # noqa: F401
+    from govkiosk.platform.placement import models as _placement  # noqa: F401
     from govkiosk.platform.terminals import models as _terminals  # noqa: F401

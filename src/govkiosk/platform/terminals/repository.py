@@ -300,3 +300,8 @@ def placements(session: Session) -> Sequence[tuple[int, int, int | None]]:
         )
     )
     return [(tid, node, profile) for tid, node, profile in rows]
+
+
+def serials(session: Session) -> dict[int, str]:
+    rows = session.execute(select(Terminal.id, Terminal.serial))
+    return {terminal_id: serial for terminal_id, serial in rows}

@@ -391,6 +391,11 @@ def vendors(session: Session) -> Sequence[Vendor]:
     return repository.list_vendors(session)
 
 
+def serials(session: Session) -> dict[int, str]:
+    """Every terminal's serial number, by id."""
+    return repository.serials(session)
+
+
 def profiles(session: Session) -> Sequence[TerminalProfile]:
     return repository.list_profiles(session)
 

@@ -1,0 +1,390 @@
+"""Case (办件) use cases: a kiosk's idempotent submission, the department's callbacks checked against the
+state machine, the promised-deadline clock, progress queries, and operators' scoped views (masked)."""
+
+import secrets
+from collections.abc import Sequence
+
+from sqlalchemy.orm import Session
+
+from govkiosk.contracts.terminal_api import CaseSubmission
+from govkiosk.crypto import hmac_sm3
+from govkiosk.platform.accounts.authz import Perm, Principal
+from govkiosk.platform.audit import service as audit
+from govkiosk.platform.cases import repository
+from govkiosk.platform.cases.deadline import compute_deadline
+from govkiosk.platform.cases.models import Case, CaseStep
+from govkiosk.platform.cases.numbering import CaseChannel, make_case_number
+from govkiosk.platform.cases.schemas import (
+    CaseProgress,
+    CaseRead,
+    CaseStepRead,
+    DepartmentEvent,
+    DepartmentEventResult,
+)
+from govkiosk.platform.cases.states import ActorKind, CaseEvent, CaseState, transition
+from govkiosk.platform.catalog import service as catalog
+from govkiosk.platform.catalog.service import DepartmentCaller
+from govkiosk.platform.connectors import service as connectors
+from govkiosk.platform.core.clock import as_utc, utcnow
+from govkiosk.platform.core.errors import Conflict, InvalidInput, NotFound
+from govkiosk.platform.orgs import service as orgs
+from govkiosk.platform.support.forms.definition import FormDefinition, parse_definition
+from govkiosk.platform.support.forms.engine import check_submission
+from govkiosk.platform.support.forms.validators import mask_id_number, validate_id_number
+from govkiosk.platform.support.receipts import ReceiptData, mask_name
+from govkiosk.platform.support.workdays import local_date
+from govkiosk.platform.terminals import service as terminals
+
+LOOKUP_SECRET = "applicant-lookup"
+CLOSED = {CaseState.REJECTED, CaseState.WITHDRAWN, CaseState.COMPLETED}
+STATE_LABELS = {
+    "submitted": "已提交，待受理",
+    "supplement_requested": "待补正材料",
+    "accepted": "已受理",
+    "rejected": "不予受理",
+    "withdrawn": "已撤回",
+    "in_review": "审查中",
+    "suspended": "中止（特别程序）",
+    "approved": "审批通过",
+    "denied": "不予批准",
+    "completed": "已办结",
+    "delivered": "已送达",
+    "rated": "已评价",
+}
+
+
+def applicant_digest(session: Session, id_number: str) -> str:
+    """A keyed digest of an ID number: finds a citizen's cases without storing a searchable plain index."""
+    return hmac_sm3(connectors.platform_secret(session, LOOKUP_SECRET), id_number.encode()).hex()
+
+
+def _region_code(session: Session, org_node_id: int) -> str:
+    """The 6-digit GB/T 2260 code of the nearest node above (or at) the place that has one."""
+    for node in reversed(orgs.ancestors(session, orgs.get(session, org_node_id))):
+        if node.code and len(node.code) >= 6 and node.code[:6].isdigit():
+            return node.code[:6]
+    raise InvalidInput("the kiosk's place has no administrative division code (GB/T 2260) above it")
+
+
+def _step(
+    session: Session, case: Case, to: CaseState, kind: ActorKind, actor: str, reason: str | None
+) -> None:
+    now = utcnow()
+    repository.add(
+        session,
+        CaseStep(
+            case_id=case.id,
+            at=now,
+            from_state=case.state,
+            to_state=to,
+            actor_kind=kind,
+            actor=actor[:100],
+            reason=reason,
+        ),
+    )
+    case.state = to
+    if to == CaseState.ACCEPTED:
+        case.accepted_at = now
+    if to in CLOSED:
+        case.closed_at = now
+
+
+def _refresh_due(session: Session, case: Case) -> None:
+    content, _ = catalog.item_content(session, case.item_id, case.item_version)
+    history = [
+        (CaseState(s.to_state), as_utc(s.at))
+        for s in repository.steps_of(session, [case.id]).get(case.id, [])
+    ]
+    limit = content.promised_limit
+    case.due_at = compute_deadline(limit, history).due_at if limit is not None else None
+
+
+def _check_submission(session: Session, submission: CaseSubmission) -> dict:
+    """The form data to keep (computed fields filled, hidden answers dropped); else InvalidInput."""
+    problems = validate_id_number(submission.applicant.id_number)
+    if problems:
+        raise InvalidInput(f"applicant.id_number: {problems[0]}")
+    if not catalog.version_was_published(session, submission.item_id, submission.item_version):
+        raise InvalidInput(f"item {submission.item_id} version {submission.item_version} was never published")
+    definition = _form_of(session, submission)
+    if definition is None:
+        return submission.data
+    data, errors = check_submission(
+        definition, submission.data, item_version=submission.item_version, item_id=submission.item_id
+    )
+    if errors:
+        first = errors[0]
+        raise InvalidInput(f"data.{first.path}: {first.message_zh} / {first.message_en}")
+    return data
+
+
+def _form_of(session: Session, submission: CaseSubmission) -> FormDefinition | None:
+    """The form of the app the citizen used, when it has one (the engine checks it is pinned to the item)."""
+    if submission.app_id is None:
+        return None
+    app = catalog.get_app(session, submission.app_id)
+    if (
+        app.published_version is None
+        or app.department_id != catalog.get_item(session, submission.item_id).department_id
+    ):
+        raise InvalidInput(f"app_id: app {submission.app_id} is not published for this item")
+    raw = catalog.app_content(session, app.id, app.published_version).form_definition
+    if not raw:
+        return None
+    content, _ = catalog.item_content(session, submission.item_id, submission.item_version)
+    return parse_definition(raw, material_names=[m.name for m in content.materials])
+
+
+def submit_from_kiosk(session: Session, terminal_id: int, submission: CaseSubmission) -> tuple[Case, bool]:
+    """Record a kiosk's submission once: a retry with the same idempotency key returns the same case."""
+    known = repository.by_idempotency_key(session, terminal_id, submission.idempotency_key)
+    if known is not None:
+        if known.item_id != submission.item_id:
+            raise Conflict("this idempotency key was already used for another item's case")
+        return known, True
+    data = _check_submission(session, submission)
+    terminal = terminals.for_authentication(session, terminal_id)
+    item = catalog.get_item(session, submission.item_id)
+    now = utcnow()
+    region = _region_code(session, terminal.org_node_id)
+    sequence = repository.next_sequence(session, f"K{region}{local_date(now):%Y%m%d}")  # the number's own day
+    case = Case(
+        case_number=make_case_number(CaseChannel.KIOSK, region, now, sequence),
+        channel="kiosk",
+        terminal_id=terminal.id,
+        idempotency_key=submission.idempotency_key,
+        item_id=item.id,
+        item_version=submission.item_version,
+        app_id=submission.app_id,
+        department_id=item.department_id,
+        org_node_id=terminal.org_node_id,
+        state=CaseState.DRAFT,
+        applicant_name=submission.applicant.name,
+        applicant_id_number=submission.applicant.id_number,
+        applicant_digest=applicant_digest(session, submission.applicant.id_number),
+        applicant_phone=submission.applicant.phone,
+        verified_by=submission.applicant.verified_by,
+        data=data,
+        materials=[m.model_dump() for m in submission.materials],
+        submitted_at=submission.submitted_at,
+        received_at=now,
+        query_token=secrets.token_urlsafe(24),
+    )
+    repository.add(session, case)
+    to = transition(CaseState.DRAFT, CaseEvent.SUBMIT, ActorKind.KIOSK)
+    _step(session, case, to, ActorKind.KIOSK, f"terminal:{terminal.serial}", None)
+    connectors.enqueue(
+        session,
+        department_id=case.department_id,
+        topic="case.submitted",
+        case_id=case.id,
+        payload={"case": department_view(session, case)},
+    )
+    return case, False
+
+
+def department_view(session: Session, case: Case) -> dict:
+    """Everything the department needs to handle the case, personal data included (it is theirs to see)."""
+    content, _ = catalog.item_content(session, case.item_id, case.item_version)
+    return {
+        "case_number": case.case_number,
+        "channel": case.channel,
+        "state": case.state,
+        "item": {
+            "id": case.item_id,
+            "version": case.item_version,
+            "name": content.name,
+            "task_code": content.task_code,
+        },
+        "applicant": {
+            "name": case.applicant_name,
+            "id_number": case.applicant_id_number,
+            "phone": case.applicant_phone,
+            "verified_by": case.verified_by,
+        },
+        "data": case.data,
+        "materials": case.materials,
+        "submitted_at": as_utc(case.submitted_at).isoformat(),
+        "received_at": as_utc(case.received_at).isoformat(),
+        "promised_limit": content.promised_limit.model_dump() if content.promised_limit else None,
+    }
+
+
+def department_event(
+    session: Session, caller: DepartmentCaller, case_number: str, event: DepartmentEvent
+) -> DepartmentEventResult:
+    """A department's step on its case, checked against the state machine; a repeated event id is answered
+    as the first time and changes nothing."""
+    case = repository.by_number(session, case_number)
+    if case is None or case.department_id != caller.department_id:
+        raise NotFound(f"case {case_number} not found")
+    earlier = connectors.seen_event(session, caller.department_id, event.event_id)
+    if earlier is not None:
+        return DepartmentEventResult.model_validate({**earlier, "duplicate": True})
+    target = transition(CaseState(case.state), CaseEvent(event.action), ActorKind.DEPARTMENT)
+    _step(session, case, target, ActorKind.DEPARTMENT, caller.actor.username, event.reason)
+    _refresh_due(session, case)
+    result = DepartmentEventResult(
+        case_number=case.case_number, state=case.state, duplicate=False, due_at=case.due_at
+    )
+    connectors.remember_event(
+        session,
+        department_id=caller.department_id,
+        event_id=event.event_id,
+        case_id=case.id,
+        action=event.action,
+        result=result.model_dump(mode="json"),
+    )
+    return result
+
+
+def _progress(case: Case, steps: Sequence[CaseStep], item_name: str, department: str) -> CaseProgress:
+    return CaseProgress(
+        case_number=case.case_number,
+        item_name=item_name,
+        department=department,
+        state=case.state,
+        state_label=STATE_LABELS.get(case.state, case.state),
+        applicant=mask_name(case.applicant_name),
+        submitted_at=as_utc(case.submitted_at),
+        due_at=case.due_at,
+        steps=[
+            {"at": as_utc(s.at), "state": s.to_state, "state_label": STATE_LABELS.get(s.to_state, s.to_state)}
+            for s in steps
+        ],
+    )
+
+
+def _item_names(session: Session, cases: Sequence[Case]) -> dict[tuple[int, int], str]:
+    """The item name each case was submitted for (its own item version), one lookup per version."""
+    keys = {(c.item_id, c.item_version) for c in cases}
+    return {key: catalog.item_content(session, *key)[0].name for key in keys}
+
+
+def _progress_of(session: Session, cases: Sequence[Case]) -> list[CaseProgress]:
+    steps, items = repository.steps_of(session, [c.id for c in cases]), _item_names(session, cases)
+    names = catalog.department_names(session)
+    return [
+        _progress(c, steps.get(c.id, []), items[(c.item_id, c.item_version)], names.get(c.department_id, ""))
+        for c in cases
+    ]
+
+
+def progress_by_token(session: Session, token: str) -> CaseProgress:
+    """The progress a receipt's QR code opens (the token is the only key; nothing personal unmasked)."""
+    case = repository.by_query_token(session, token)
+    if case is None:
+        raise NotFound("no case has this query code")
+    return _progress_of(session, [case])[0]
+
+
+def progress_for_citizen(session: Session, id_number: str) -> list[CaseProgress]:
+    """A citizen's recent cases, for the kiosk's progress query after reading their ID card."""
+    if validate_id_number(id_number):
+        raise InvalidInput("id_number: not a valid resident ID number")
+    return _progress_of(session, repository.by_applicant(session, applicant_digest(session, id_number)))
+
+
+def _read(case: Case, steps: Sequence[CaseStep], item_name: str, department: str) -> CaseRead:
+    return CaseRead(
+        id=case.id,
+        case_number=case.case_number,
+        channel=case.channel,
+        state=case.state,
+        item_id=case.item_id,
+        item_version=case.item_version,
+        item_name=item_name,
+        department_id=case.department_id,
+        department=department,
+        org_node_id=case.org_node_id,
+        applicant_name=mask_name(case.applicant_name),
+        applicant_id_number=mask_id_number(case.applicant_id_number),
+        verified_by=case.verified_by,
+        materials=list(case.materials or []),
+        submitted_at=as_utc(case.submitted_at),
+        received_at=as_utc(case.received_at),
+        accepted_at=case.accepted_at,
+        due_at=case.due_at,
+        closed_at=case.closed_at,
+        steps=[CaseStepRead.model_validate(s) for s in steps],
+    )
+
+
+def reads(session: Session, cases: Sequence[Case]) -> list[CaseRead]:
+    """Cases as operators see them (masked), with their steps."""
+    steps, items = repository.steps_of(session, [c.id for c in cases]), _item_names(session, cases)
+    names = catalog.department_names(session)
+    return [
+        _read(c, steps.get(c.id, []), items[(c.item_id, c.item_version)], names.get(c.department_id, ""))
+        for c in cases
+    ]
+
+
+def list_cases(
+    session: Session, principal: Principal, *, state: str | None, limit: int, offset: int
+) -> tuple[list[CaseRead], int]:
+    """Cases handled at places inside the caller's subtrees, newest first, personal data masked."""
+    paths = [s.path for s in principal.require_any(Perm.CASE_READ)]
+    rows, total = repository.search(
+        session, paths=paths, department_ids=None, state=state, limit=limit, offset=offset
+    )
+    return reads(session, rows), total
+
+
+def get_case(session: Session, principal: Principal, case_id: int) -> CaseRead:
+    """One case, if it was handled inside the caller's subtree; reading it is audited."""
+    case = repository.get(session, case_id)
+    if case is None:
+        raise NotFound(f"case {case_id} not found")
+    path = orgs.get_path(session, case.org_node_id)
+    principal.require(Perm.CASE_READ, path)
+    audit.record(session, principal.actor, "case.read", object_type="case", object_id=case.id, org_path=path)
+    return reads(session, [case])[0]
+
+
+def department_cases(
+    session: Session, caller: DepartmentCaller, *, state: str | None, limit: int, offset: int
+) -> tuple[list[dict], int]:
+    """A department's own cases with everything it needs to handle them."""
+    rows, total = repository.search(
+        session, paths=["/"], department_ids=[caller.department_id], state=state, limit=limit, offset=offset
+    )
+    return [department_view(session, c) for c in rows], total
+
+
+def rate(session: Session, case_number: str, id_number: str, terminal_serial: str) -> Case:
+    """The case a citizen at a kiosk rates (only their own); a delivered case becomes rated."""
+    case = repository.by_number(session, case_number)
+    if case is None or case.applicant_digest != applicant_digest(session, id_number):
+        raise NotFound(f"case {case_number} not found")
+    if case.state == CaseState.DELIVERED:
+        _step(session, case, CaseState.RATED, ActorKind.KIOSK, f"terminal:{terminal_serial}", None)
+    return case
+
+
+def receipt_data(
+    session: Session, terminal_id: int, case_number: str, *, public_base_url: str
+) -> ReceiptData:
+    """What the 受理回执 of a case submitted at this kiosk shows (only this kiosk may print it)."""
+    case = repository.by_number(session, case_number)
+    if case is None or case.terminal_id != terminal_id:
+        raise NotFound(f"case {case_number} not found")
+    content, _ = catalog.item_content(session, case.item_id, case.item_version)
+    limit = content.promised_limit
+    deadline = case.due_at
+    if deadline is None and limit is not None and limit.value:
+        # Not yet accepted: estimate as if accepted on receipt (the clock starts at acceptance).
+        deadline = compute_deadline(limit, [(CaseState.ACCEPTED, as_utc(case.received_at))]).due_at
+    site = orgs.get(session, case.org_node_id)
+    return ReceiptData(
+        case_number=case.case_number,
+        item_name=content.name,
+        department=catalog.department_names(session).get(case.department_id, ""),
+        applicant_name=case.applicant_name,
+        id_number=case.applicant_id_number,
+        accepted_at=as_utc(case.received_at),
+        promised_deadline=deadline,
+        site_name=site.name,
+        query_url=f"{public_base_url.rstrip('/')}/q/{case.query_token}",
+        materials=tuple(str(m.get("slot", "")) for m in case.materials or []),
+    )

@@ -1,0 +1,1 @@
+"""Materials (申请材料) at the kiosk: scans, e-licences and phone uploads, checked and stored."""
