@@ -51,8 +51,12 @@ class PrinterDriver(Driver):
         raise NotImplementedError
 
 
+KEPT_JOBS = 10
+
+
 class SimulatedPrinter(SimulatedDriver, PrinterDriver):
-    """Keeps what it printed in `jobs`; `write_output(folder)` saves it for tests to read."""
+    """Keeps its last few jobs in `jobs` (receipts carry a citizen's masked data: no more than a real
+    printer's memory would); `write_output(folder)` saves them for tests to read."""
 
     model = "simulated receipt + A4 printer"
     supplies_when_full: ClassVar[dict[str, SupplyLevel]] = {"paper": "ok", "toner": "ok"}
@@ -60,6 +64,7 @@ class SimulatedPrinter(SimulatedDriver, PrinterDriver):
     def __init__(self, paper_units: int = PAPER_UNITS) -> None:
         super().__init__()
         self.jobs: list[PrintJob] = []
+        self.printed = 0
         self.paper_units = paper_units
 
     def recover(self) -> list:  # type: ignore[type-arg]
@@ -80,8 +85,10 @@ class SimulatedPrinter(SimulatedDriver, PrinterDriver):
         if self.supplies.get("paper") == "out":
             raise DeviceError("commandErrorCode", "paper out")
         await self.operate(0.02)
-        job.job_id = len(self.jobs) + 1
+        self.printed += 1
+        job.job_id = self.printed
         self.jobs.append(job)
+        del self.jobs[:-KEPT_JOBS]
         self._use_paper(units)
         return job
 
