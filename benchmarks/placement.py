@@ -2,10 +2,11 @@
 
     .venv/bin/python -m benchmarks.placement [--quick] [--out benchmarks/results/placement.json]
 
-1. OR-Library pmed1–40, exact (HiGHS, radius formulation deepened until proven): objective, the optimum
-   from pmedopt.txt, proven yes/no, seconds;
+1. OR-Library pmed1–40, exact (Lagrangian branch-and-bound; HiGHS when a budget or districts apply):
+   objective, the optimum from pmedopt.txt, proven yes/no (status optimal AND objective = pmedopt), seconds;
 2. the same instances with the heuristic (greedy + swap local search + VNS): gap to the optimum, seconds;
-3. São José dos Campos MCLP (a few p) and LSCP at radii 800 and 1200 m, solved to proven optimality.
+3. São José dos Campos (every instance in the full profile) MCLP (a few p) and LSCP at radii 800 and
+   1200 m, solved to proven optimality (HiGHS).
 
 The data are read from ../shared/data/placement/ beside the checkout; without it the benchmark says so and
 stops. `--quick` runs a subset in about a minute.
@@ -15,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
@@ -66,6 +68,9 @@ def pmed_runs(numbers: list[int], exact: bool, limit: float) -> list[dict[str, A
             "objective": result.objective,
             "optimum": optimum,
             "bound": result.bound,
+            "status": result.status,
+            "prover": result.details.get("prover"),
+            "nodes": result.details.get("nodes"),
             "proven": result.proven and result.objective == optimum,
             "gap_to_optimum": gap,
             "seconds": round(result.seconds, 2),
@@ -132,6 +137,7 @@ def main() -> int:
     progress(
         f"placement benchmark ({profile_name}): pmed {prof['pmed'][0]}–{prof['pmed'][-1]}, SJC {prof['sjc']}"
     )
+    load_before = os.getloadavg()
     progress("OR-Library p-median, exact")
     exact_rows = pmed_runs(prof["pmed"], True, prof["exact_limit"])
     progress("OR-Library p-median, heuristic")
@@ -148,6 +154,10 @@ def main() -> int:
         "heuristic_seconds": round(sum(r["seconds"] for r in heuristic_rows), 1),
         "sjc_proven": sum(r["proven"] for r in sjc_rows),
         "sjc_runs": len(sjc_rows),
+        "sjc_seconds": round(sum(r["seconds"] for r in sjc_rows), 1),
+        "pmed_exact_max_seconds": max((r["seconds"] for r in exact_rows), default=0.0),
+        "load_average_before": [round(x, 2) for x in load_before],
+        "load_average_after": [round(x, 2) for x in os.getloadavg()],
     }
     print(table(exact_rows, heuristic_rows, sjc_rows))
     print(json.dumps(summary, indent=2))

@@ -274,7 +274,12 @@ def _dead_message(w: World, place: str) -> int:
 
     def make(session):  # type: ignore[no-untyped-def]
         message = connectors.enqueue(
-            session, department_id=department_id, topic="t", case_id=None, payload={}
+            session,
+            department_id=department_id,
+            topic="t",
+            case_id=None,
+            payload={},
+            sealer=cases.default_sealer(),
         )
         message.state = "dead"
         session.flush()
@@ -678,6 +683,8 @@ CASES += [
     ),
 ]
 SUMMARIES = [
+    ("/api/v1/cases-rate", "case:read"),
+    ("/api/v1/cases-rate/history", "case:read"),
     ("/api/v1/evaluations/figures", "case:read"),
     ("/api/v1/onboarding/rates", "catalog:read"),
     ("/api/v1/onboarding/rates/history", "catalog:read"),

@@ -23,7 +23,7 @@ def _admin(client: httpx.Client) -> dict[str, str]:
     return {"Authorization": f"Bearer {token['access_token']}"}
 
 
-def _wait(predicate, seconds: float = 20.0) -> None:  # type: ignore[no-untyped-def]  # noqa: ANN001
+def _wait(predicate, seconds: float = 60.0) -> None:  # type: ignore[no-untyped-def]  # noqa: ANN001
     deadline = time.time() + seconds
     while not predicate():
         assert time.time() < deadline, "timed out"

@@ -19,6 +19,8 @@ from govkiosk.platform.accounts.router import router as accounts_router
 from govkiosk.platform.actions.router import router as actions_router
 from govkiosk.platform.audit.router import router as audit_router
 from govkiosk.platform.cases import router as cases
+from govkiosk.platform.cases import tasks as case_tasks
+from govkiosk.platform.cases.rates_router import router as case_rates_router
 from govkiosk.platform.catalog.router import router as catalog_router
 from govkiosk.platform.configs.router import router as configs_router
 from govkiosk.platform.connectors import tasks as connector_tasks
@@ -26,6 +28,7 @@ from govkiosk.platform.connectors.router import router as connectors_router
 from govkiosk.platform.console.router import mount as mount_console
 from govkiosk.platform.core import metrics
 from govkiosk.platform.core.errors import DomainError
+from govkiosk.platform.core.sealing import Sealer
 from govkiosk.platform.core.security import TokenSigner
 from govkiosk.platform.core.settings import Settings, get_settings
 from govkiosk.platform.db.session import Database
@@ -130,6 +133,8 @@ def create_app(settings: Settings | None = None, *, db: Database | None = None) 
     database = db or Database(settings.db_url)
     key = settings.secret_key.encode() if settings.secret_key else secrets.token_bytes(32)
     runtime = FleetRuntime(signer=TokenSigner(key))
+    sealer = Sealer.from_settings(settings)
+    support = build_support(settings, sealer)
     hub.listeners.append(runtime.action_queued)
 
     @asynccontextmanager
@@ -139,7 +144,16 @@ def create_app(settings: Settings | None = None, *, db: Database | None = None) 
             jobs.append(
                 asyncio.create_task(onboarding_tasks.run_checks_forever(database), name="govkiosk-checks")
             )
-            jobs.append(asyncio.create_task(connector_tasks.run_forever(database), name="govkiosk-webhooks"))
+            jobs.append(
+                asyncio.create_task(
+                    connector_tasks.run_forever(database, app.state.sealer), name="govkiosk-webhooks"
+                )
+            )
+            jobs.append(
+                asyncio.create_task(
+                    case_tasks.run_forever(database, support.store, settings), name="govkiosk-purge"
+                )
+            )
         yield
         await tasks.stop(jobs, database, runtime, settings)
         hub.listeners.remove(runtime.action_queued)
@@ -153,7 +167,8 @@ def create_app(settings: Settings | None = None, *, db: Database | None = None) 
     app.state.settings = settings
     app.state.db = database
     app.state.runtime = runtime
-    app.state.support = build_support(settings)
+    app.state.sealer = sealer
+    app.state.support = support
     app.state.metrics = metrics.node_registry(
         {
             "govkiosk_heartbeats": ("heartbeats accepted by this node", lambda: runtime.heartbeats_received),
@@ -183,6 +198,7 @@ def create_app(settings: Settings | None = None, *, db: Database | None = None) 
         cases.public_router,
         cases.dept_router,
         cases.page_router,
+        case_rates_router,
         connectors_router,
         materials.terminal_router,
         materials.public_router,

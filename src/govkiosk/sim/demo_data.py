@@ -18,7 +18,9 @@ from govkiosk.platform.core.clock import utcnow
 from govkiosk.platform.orgs import service as orgs
 from govkiosk.platform.orgs.models import OrgKind, OrgNode, SiteType
 from govkiosk.platform.terminals import service as terminals
+from govkiosk.sim import demo_channels
 from govkiosk.sim.demo_catalog_seed import seed_catalog
+from govkiosk.sim.demo_forms import seed_form_apps
 from govkiosk.sim.demo_placement import seed_placement
 
 SHARED_DATA = Path(__file__).resolve().parents[4] / "shared" / "data" / "shenzhen"
@@ -151,6 +153,8 @@ def seed(session: Session, *, heartbeat_interval_s: int = 15) -> OrgNode:
     )
     session.flush()
     seed_catalog(session, city, rng=rng)
+    seed_form_apps(session, city)
+    demo_channels.seed_channel_cases(session, city)
     seed_placement(session, city)
     return city
 

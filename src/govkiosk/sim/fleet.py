@@ -17,6 +17,7 @@ from govkiosk.agent.sync.runner import run_until_signalled
 from govkiosk.contracts.terminal_api import API_PREFIX, Applicant, CaseSubmission, DeviceClass
 from govkiosk.platform.core.clock import utcnow
 from govkiosk.platform.support.elicence import CITIZENS
+from govkiosk.sim import citizen as scripted
 
 VENDORS = ("SIM-A", "SIM-B", "SIM-C")
 MODELS = {"SIM-A": "SIM-A KS-300", "SIM-B": "SIM-B GZ-200", "SIM-C": "SIM-C MINI-80"}
@@ -213,6 +214,17 @@ class Fleet:
                     continue  # the kiosk's token or catalog was not ready: the next citizen tries again
 
     async def _one_citizen(self, agent: Agent, rng: random.Random) -> None:
+        """A citizen applies through a form at the kiosk; a bare case only where no form app is offered."""
+        try:
+            visit = await scripted.serve(
+                agent, self.http, rng.choice(scripted.SERVICES), rng.choice(CITIZENS), rng
+            )
+        except scripted.NotOffered:
+            visit = None
+        if visit is not None:
+            if visit.outcome in ("submitted", "queued"):
+                self.submitted += 1
+            return
         headers = {"Authorization": f"Bearer {agent.bearer()}"}
         catalog = (await self.http.get(f"{self.platform}{API_PREFIX}/catalog", headers=headers)).json()
         items = [o for o in catalog["offers"] if o["subject"] == "item"]

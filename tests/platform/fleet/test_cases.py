@@ -48,11 +48,18 @@ def world(fleet: Fleet) -> dict:
 
 def _submission(item_id: int, key: str | None = None) -> dict:
     return {
-        "idempotency_key": key or uuid.uuid4().hex, "item_id": item_id, "item_version": 1,
+        "idempotency_key": key or uuid.uuid4().hex,
+        "item_id": item_id,
+        "item_version": 1,
         "data": {"purpose": "办理居住证"},
-        "applicant": {"name": "张小三", "id_number": CITIZEN, "phone": "13800138000", "verified_by": "idcard_face"},
+        "applicant": {
+            "name": "张小三",
+            "id_number": CITIZEN,
+            "phone": "13800138000",
+            "verified_by": "idcard_face",
+        },
         "submitted_at": datetime.now(UTC).isoformat(),
-    }  # fmt: skip
+    }
 
 
 def _callback(
@@ -112,22 +119,24 @@ def test_webhooks_are_signed_retried_dead_lettered_and_replayed(fleet: Fleet, wo
         return httpx.Response(200, json={"ok": True})
 
     client = httpx.Client(transport=httpx.MockTransport(department))
-    assert webhooks.deliver_once(fleet.db, client=client) == 1
+    assert webhooks.deliver_once(fleet.db, sealer=fleet.app.state.sealer, client=client) == 1
     messages = fleet.client.get("/api/v1/webhooks", headers=fleet.admin).json()["items"]
     assert (messages[0]["state"], messages[0]["attempts"]) == ("pending", 1) and "503" in messages[0][
         "last_error"
     ]
-    assert webhooks.deliver_once(fleet.db, client=client) == 0  # not due yet: backoff
+    assert (
+        webhooks.deliver_once(fleet.db, sealer=fleet.app.state.sealer, client=client) == 0
+    )  # not due yet: backoff
     _make_due(fleet)
-    webhooks.deliver_once(fleet.db, client=client)
+    webhooks.deliver_once(fleet.db, sealer=fleet.app.state.sealer, client=client)
     _make_due(fleet)
-    webhooks.deliver_once(fleet.db, client=client)
+    webhooks.deliver_once(fleet.db, sealer=fleet.app.state.sealer, client=client)
     dead = fleet.client.get("/api/v1/webhooks?state=dead", headers=fleet.admin).json()["items"]
     assert len(dead) == 1 and dead[0]["attempts"] == 3
     healthy["up"] = True
     replayed = fleet.client.post(f"/api/v1/webhooks/{dead[0]['id']}/replay", headers=fleet.admin)
     assert replayed.json()["state"] == "pending"
-    webhooks.deliver_once(fleet.db, client=client)
+    webhooks.deliver_once(fleet.db, sealer=fleet.app.state.sealer, client=client)
     assert [m["type"] for m in seen] == ["case.submitted"]
     assert seen[0]["case"]["applicant"]["id_number"] == CITIZEN  # the department gets what it needs
 

@@ -69,7 +69,11 @@ def test_a_kiosk_gets_only_what_is_published_to_its_place_and_profile(fleet: Fle
     body = item_body(department["code"], 3, required_devices=[])
     _publish(fleet, body, dept, [fleet.tree.district_b.id])
     _publish(
-        fleet, item_body(department["code"], 4, required_devices=[]), dept, [fleet.tree.city.id], [fleet.tree.profile.id]
+        fleet,
+        item_body(department["code"], 4, required_devices=[]),
+        dept,
+        [fleet.tree.city.id],
+        [fleet.tree.profile.id],
     )
     kiosk = fleet.kiosk()  # in district A, with no profile: neither publication reaches it
     answer = _catalog(fleet.client, kiosk.headers).json()

@@ -28,15 +28,19 @@ class Case(TimestampMixin, Base):
     department_id: Mapped[int] = mapped_column(ForeignKey("departments.id", ondelete="RESTRICT"))
     org_node_id: Mapped[int] = mapped_column(ForeignKey("org_nodes.id", ondelete="RESTRICT"), index=True)
     state: Mapped[str] = mapped_column(String(24))
-    applicant_name: Mapped[str] = mapped_column(String(100))
-    applicant_id_number: Mapped[str] = mapped_column(
-        String(18)
-    )  # shown masked everywhere but to the department
+    # Personal data is sealed (SM4-GCM, core/sealing.py) and opened only for the department and the receipt;
+    # operators and the public progress page see the masked copies. A purge replaces all of it (tombstones).
+    applicant_name_sealed: Mapped[str] = mapped_column(Text)
+    applicant_name_masked: Mapped[str] = mapped_column(String(100))
+    applicant_id_number_sealed: Mapped[str] = mapped_column(Text)
+    applicant_id_number_masked: Mapped[str] = mapped_column(String(18))
     # HMAC-SM3 of the ID number under the platform's key: finds a citizen's cases without scanning numbers.
-    applicant_digest: Mapped[str] = mapped_column(String(64), index=True)
-    applicant_phone: Mapped[str | None] = mapped_column(String(20))
+    applicant_digest: Mapped[str | None] = mapped_column(String(64), index=True)
+    applicant_phone_sealed: Mapped[str | None] = mapped_column(Text)
     verified_by: Mapped[str] = mapped_column(String(16))
-    data: Mapped[dict] = mapped_column(JSON, default=dict)
+    data_sealed: Mapped[str] = mapped_column(Text)  # the form data, as sealed JSON
+    # HMAC-SM3 of the canonical submission: the same idempotency key with other content is refused.
+    submission_digest: Mapped[str | None] = mapped_column(String(64))
     materials: Mapped[list] = mapped_column(JSON, default=list)
     submitted_at: Mapped[datetime]  # the kiosk's clock when the citizen pressed submit
     received_at: Mapped[datetime]
@@ -44,6 +48,7 @@ class Case(TimestampMixin, Base):
     due_at: Mapped[datetime | None]
     closed_at: Mapped[datetime | None]
     query_token: Mapped[str] = mapped_column(String(48), unique=True)  # the receipt's progress-query QR
+    purged_at: Mapped[datetime | None]  # personal data erased after the item's retention period
 
 
 class CaseStep(Base):

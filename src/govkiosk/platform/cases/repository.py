@@ -1,6 +1,7 @@
 """Queries of cases, their events and the case-number sequences."""
 
 from collections.abc import Sequence
+from datetime import datetime
 
 from sqlalchemy import ColumnElement, false, func, or_, select, update
 from sqlalchemy.orm import Session
@@ -34,6 +35,41 @@ def by_idempotency_key(session: Session, terminal_id: int, key: str) -> Case | N
 def by_applicant(session: Session, digest: str, limit: int = 20) -> Sequence[Case]:
     return session.scalars(
         select(Case).where(Case.applicant_digest == digest).order_by(Case.id.desc()).limit(limit)
+    ).all()
+
+
+def by_ids(session: Session, case_ids: Sequence[int]) -> Sequence[Case]:
+    if not case_ids:
+        return []
+    return session.scalars(select(Case).where(Case.id.in_(case_ids)).order_by(Case.id)).all()
+
+
+def closed_item_versions(session: Session, states: Sequence[str]) -> Sequence[tuple[int, int]]:
+    """The item versions that have closed cases whose personal data is still kept."""
+    rows = session.execute(
+        select(Case.item_id, Case.item_version)
+        .where(Case.state.in_(states), Case.purged_at.is_(None), Case.closed_at.is_not(None))
+        .distinct()
+        .order_by(Case.item_id, Case.item_version)
+    ).all()
+    return [(row[0], row[1]) for row in rows]
+
+
+def closed_before(
+    session: Session, item_id: int, item_version: int, states: Sequence[str], cutoff: datetime, limit: int
+) -> Sequence[Case]:
+    """Cases of one item version closed before `cutoff` and not yet purged, oldest first."""
+    return session.scalars(
+        select(Case)
+        .where(
+            Case.item_id == item_id,
+            Case.item_version == item_version,
+            Case.state.in_(states),
+            Case.purged_at.is_(None),
+            Case.closed_at < cutoff,
+        )
+        .order_by(Case.closed_at, Case.id)
+        .limit(limit)
     ).all()
 
 

@@ -17,6 +17,7 @@ from govkiosk.platform.catalog.service import DepartmentCaller
 from govkiosk.platform.connectors import service as connectors
 from govkiosk.platform.core.errors import InvalidInput, NotFound, Unauthenticated
 from govkiosk.platform.core.pagination import Page
+from govkiosk.platform.core.sealing import Sealer
 from govkiosk.platform.deps import PrincipalDep, RuntimeDep, SessionDep
 from govkiosk.platform.dept_api.router import CallerDep
 from govkiosk.platform.support import receipts
@@ -42,16 +43,23 @@ def _terminal(runtime: RuntimeDep, authorization: str | None) -> int:
     return terminal_id
 
 
+def _sealer(request: Request) -> Sealer:
+    return request.app.state.sealer
+
+
 @terminal_router.post(CASES_PATH, response_model=CaseReceipt, status_code=status.HTTP_201_CREATED)
 def submit(
     data: CaseSubmission,
+    request: Request,
     session: SessionDep,
     runtime: RuntimeDep,
     response: Response,
     authorization: str | None = Header(default=None),
 ) -> CaseReceipt:
     """A citizen's submission from a kiosk; a retry with the same idempotency key answers 200, same case."""
-    case, duplicate = service.submit_from_kiosk(session, _terminal(runtime, authorization), data)
+    case, duplicate = service.submit_from_kiosk(
+        session, _terminal(runtime, authorization), data, _sealer(request)
+    )
     if duplicate:
         response.status_code = status.HTTP_200_OK
     return CaseReceipt(
@@ -71,7 +79,11 @@ def receipt(
     """The 受理回执 of a case this kiosk submitted: an A4 PDF, a receipt-printer image, or text lines."""
     settings = request.app.state.settings
     data = service.receipt_data(
-        session, _terminal(runtime, authorization), case_number, public_base_url=settings.public_base_url
+        session,
+        _sealer(request),
+        _terminal(runtime, authorization),
+        case_number,
+        public_base_url=settings.public_base_url,
     )
     if format == "pdf":
         return Response(receipts.render_pdf(data), media_type="application/pdf")
@@ -152,6 +164,7 @@ def get_case(case_id: int, principal: PrincipalDep, session: SessionDep) -> Case
 
 @dept_router.get("/cases")
 def department_cases(
+    request: Request,
     caller: CallerDep,
     session: SessionDep,
     state: str | None = None,
@@ -159,7 +172,9 @@ def department_cases(
     offset: int = Query(0, ge=0),
 ) -> dict:
     """The department's own cases, with everything needed to handle them."""
-    items, total = service.department_cases(session, caller, state=state, limit=limit, offset=offset)
+    items, total = service.department_cases(
+        session, caller, _sealer(request), state=state, limit=limit, offset=offset
+    )
     return {"items": items, "total": total}
 
 

@@ -1,8 +1,11 @@
 """Case (办件) use cases: a kiosk's idempotent submission, the department's callbacks checked against the
 state machine, the promised-deadline clock, progress queries, and operators' scoped views (masked)."""
 
+import json
 import secrets
 from collections.abc import Sequence
+from datetime import datetime, timedelta
+from functools import cache
 
 from sqlalchemy.orm import Session
 
@@ -25,8 +28,11 @@ from govkiosk.platform.cases.states import ActorKind, CaseEvent, CaseState, tran
 from govkiosk.platform.catalog import service as catalog
 from govkiosk.platform.catalog.service import DepartmentCaller
 from govkiosk.platform.connectors import service as connectors
+from govkiosk.platform.core.actor import Actor
 from govkiosk.platform.core.clock import as_utc, utcnow
-from govkiosk.platform.core.errors import Conflict, InvalidInput, NotFound
+from govkiosk.platform.core.errors import InvalidInput, NotFound
+from govkiosk.platform.core.sealing import Sealer
+from govkiosk.platform.core.settings import get_settings
 from govkiosk.platform.orgs import service as orgs
 from govkiosk.platform.support.forms.definition import FormDefinition, parse_definition
 from govkiosk.platform.support.forms.engine import check_submission
@@ -36,6 +42,15 @@ from govkiosk.platform.support.workdays import local_date
 from govkiosk.platform.terminals import service as terminals
 
 LOOKUP_SECRET = "applicant-lookup"
+SUBMISSION_SECRET = "submission-digest"
+PURGED = "purged"  # the tombstone that replaces sealed personal data after the retention period
+PURGED_LABEL = "已清除"
+NAME, ID_NUMBER, PHONE, DATA = (
+    "cases.applicant_name",
+    "cases.applicant_id_number",
+    "cases.applicant_phone",
+    "cases.data",
+)
 CLOSED = {CaseState.REJECTED, CaseState.WITHDRAWN, CaseState.COMPLETED}
 STATE_LABELS = {
     "submitted": "已提交，待受理",
@@ -56,6 +71,30 @@ STATE_LABELS = {
 def applicant_digest(session: Session, id_number: str) -> str:
     """A keyed digest of an ID number: finds a citizen's cases without storing a searchable plain index."""
     return hmac_sm3(connectors.platform_secret(session, LOOKUP_SECRET), id_number.encode()).hex()
+
+
+def submission_digest(session: Session, submission: CaseSubmission) -> str:
+    """A keyed digest of the canonical submission (sorted-key JSON): tells a true retry from a reused key."""
+    canonical = json.dumps(
+        submission.model_dump(mode="json"), sort_keys=True, separators=(",", ":"), ensure_ascii=False
+    )
+    return hmac_sm3(connectors.platform_secret(session, SUBMISSION_SECRET), canonical.encode()).hex()
+
+
+def _open(sealer: Sealer, value: str | None, purpose: str) -> str | None:
+    """A sealed column opened; None when empty or erased by the purge."""
+    return None if value is None or value == PURGED else sealer.open_text(value, purpose=purpose)
+
+
+def _seal_applicant(sealer: Sealer, case: Case, submission: CaseSubmission, data: dict) -> None:
+    applicant = submission.applicant
+    case.applicant_name_sealed = sealer.seal_text(applicant.name, purpose=NAME)
+    case.applicant_name_masked = mask_name(applicant.name)
+    case.applicant_id_number_sealed = sealer.seal_text(applicant.id_number, purpose=ID_NUMBER)
+    case.applicant_id_number_masked = mask_id_number(applicant.id_number)
+    phone = applicant.phone
+    case.applicant_phone_sealed = sealer.seal_text(phone, purpose=PHONE) if phone else None
+    case.data_sealed = sealer.seal_text(json.dumps(data, ensure_ascii=False), purpose=DATA)
 
 
 def _region_code(session: Session, org_node_id: int) -> str:
@@ -135,12 +174,22 @@ def _form_of(session: Session, submission: CaseSubmission) -> FormDefinition | N
     return parse_definition(raw, material_names=[m.name for m in content.materials])
 
 
-def submit_from_kiosk(session: Session, terminal_id: int, submission: CaseSubmission) -> tuple[Case, bool]:
-    """Record a kiosk's submission once: a retry with the same idempotency key returns the same case."""
+def submit_from_kiosk(
+    session: Session, terminal_id: int, submission: CaseSubmission, sealer: Sealer | None = None
+) -> tuple[Case, bool]:
+    """Record a kiosk's submission once: a retry with the same idempotency key returns the same case, the
+    same key with other content is refused."""
+    sealer = sealer or default_sealer()
+    digest = submission_digest(session, submission)
     known = repository.by_idempotency_key(session, terminal_id, submission.idempotency_key)
     if known is not None:
-        if known.item_id != submission.item_id:
-            raise Conflict("this idempotency key was already used for another item's case")
+        # Cases from before digests (or purged) are compared by item only.
+        if known.item_id != submission.item_id or known.submission_digest not in (None, digest):
+            raise InvalidInput(
+                "idempotency_key: this key was already used for a different submission; "
+                "a new submission needs a new key",
+                code="idempotency_key_reused",
+            )
         return known, True
     data = _check_submission(session, submission)
     terminal = terminals.for_authentication(session, terminal_id)
@@ -159,17 +208,15 @@ def submit_from_kiosk(session: Session, terminal_id: int, submission: CaseSubmis
         department_id=item.department_id,
         org_node_id=terminal.org_node_id,
         state=CaseState.DRAFT,
-        applicant_name=submission.applicant.name,
-        applicant_id_number=submission.applicant.id_number,
         applicant_digest=applicant_digest(session, submission.applicant.id_number),
-        applicant_phone=submission.applicant.phone,
         verified_by=submission.applicant.verified_by,
-        data=data,
+        submission_digest=digest,
         materials=[m.model_dump() for m in submission.materials],
         submitted_at=submission.submitted_at,
         received_at=now,
         query_token=secrets.token_urlsafe(24),
     )
+    _seal_applicant(sealer, case, submission, data)
     repository.add(session, case)
     to = transition(CaseState.DRAFT, CaseEvent.SUBMIT, ActorKind.KIOSK)
     _step(session, case, to, ActorKind.KIOSK, f"terminal:{terminal.serial}", None)
@@ -178,14 +225,16 @@ def submit_from_kiosk(session: Session, terminal_id: int, submission: CaseSubmis
         department_id=case.department_id,
         topic="case.submitted",
         case_id=case.id,
-        payload={"case": department_view(session, case)},
+        payload={"case": department_view(session, case, sealer)},
+        sealer=sealer,
     )
     return case, False
 
 
-def department_view(session: Session, case: Case) -> dict:
+def department_view(session: Session, case: Case, sealer: Sealer) -> dict:
     """Everything the department needs to handle the case, personal data included (it is theirs to see)."""
     content, _ = catalog.item_content(session, case.item_id, case.item_version)
+    data = _open(sealer, case.data_sealed, DATA)
     return {
         "case_number": case.case_number,
         "channel": case.channel,
@@ -197,12 +246,12 @@ def department_view(session: Session, case: Case) -> dict:
             "task_code": content.task_code,
         },
         "applicant": {
-            "name": case.applicant_name,
-            "id_number": case.applicant_id_number,
-            "phone": case.applicant_phone,
+            "name": _open(sealer, case.applicant_name_sealed, NAME),
+            "id_number": _open(sealer, case.applicant_id_number_sealed, ID_NUMBER),
+            "phone": _open(sealer, case.applicant_phone_sealed, PHONE),
             "verified_by": case.verified_by,
         },
-        "data": case.data,
+        "data": json.loads(data) if data else {},
         "materials": case.materials,
         "submitted_at": as_utc(case.submitted_at).isoformat(),
         "received_at": as_utc(case.received_at).isoformat(),
@@ -245,7 +294,7 @@ def _progress(case: Case, steps: Sequence[CaseStep], item_name: str, department:
         department=department,
         state=case.state,
         state_label=STATE_LABELS.get(case.state, case.state),
-        applicant=mask_name(case.applicant_name),
+        applicant=case.applicant_name_masked,
         submitted_at=as_utc(case.submitted_at),
         due_at=case.due_at,
         steps=[
@@ -297,8 +346,8 @@ def _read(case: Case, steps: Sequence[CaseStep], item_name: str, department: str
         department_id=case.department_id,
         department=department,
         org_node_id=case.org_node_id,
-        applicant_name=mask_name(case.applicant_name),
-        applicant_id_number=mask_id_number(case.applicant_id_number),
+        applicant_name=case.applicant_name_masked,
+        applicant_id_number=case.applicant_id_number_masked,
         verified_by=case.verified_by,
         materials=list(case.materials or []),
         submitted_at=as_utc(case.submitted_at),
@@ -343,19 +392,19 @@ def get_case(session: Session, principal: Principal, case_id: int) -> CaseRead:
 
 
 def department_cases(
-    session: Session, caller: DepartmentCaller, *, state: str | None, limit: int, offset: int
+    session: Session, caller: DepartmentCaller, sealer: Sealer, *, state: str | None, limit: int, offset: int
 ) -> tuple[list[dict], int]:
     """A department's own cases with everything it needs to handle them."""
     rows, total = repository.search(
         session, paths=["/"], department_ids=[caller.department_id], state=state, limit=limit, offset=offset
     )
-    return [department_view(session, c) for c in rows], total
+    return [department_view(session, c, sealer) for c in rows], total
 
 
 def rate(session: Session, case_number: str, id_number: str, terminal_serial: str) -> Case:
     """The case a citizen at a kiosk rates (only their own); a delivered case becomes rated."""
     case = repository.by_number(session, case_number)
-    if case is None or case.applicant_digest != applicant_digest(session, id_number):
+    if case is None or case.applicant_digest != applicant_digest(session, id_number):  # None once purged
         raise NotFound(f"case {case_number} not found")
     if case.state == CaseState.DELIVERED:
         _step(session, case, CaseState.RATED, ActorKind.KIOSK, f"terminal:{terminal_serial}", None)
@@ -363,7 +412,7 @@ def rate(session: Session, case_number: str, id_number: str, terminal_serial: st
 
 
 def receipt_data(
-    session: Session, terminal_id: int, case_number: str, *, public_base_url: str
+    session: Session, sealer: Sealer, terminal_id: int, case_number: str, *, public_base_url: str
 ) -> ReceiptData:
     """What the 受理回执 of a case submitted at this kiosk shows (only this kiosk may print it)."""
     case = repository.by_number(session, case_number)
@@ -380,11 +429,69 @@ def receipt_data(
         case_number=case.case_number,
         item_name=content.name,
         department=catalog.department_names(session).get(case.department_id, ""),
-        applicant_name=case.applicant_name,
-        id_number=case.applicant_id_number,
+        applicant_name=_open(sealer, case.applicant_name_sealed, NAME) or PURGED_LABEL,
+        id_number=_open(sealer, case.applicant_id_number_sealed, ID_NUMBER) or PURGED_LABEL,
         accepted_at=as_utc(case.received_at),
         promised_deadline=deadline,
         site_name=site.name,
         query_url=f"{public_base_url.rstrip('/')}/q/{case.query_token}",
         materials=tuple(str(m.get("slot", "")) for m in case.materials or []),
     )
+
+
+@cache
+def default_sealer() -> Sealer:
+    """The sealer of this process's settings, for callers with none to pass (the app passes its own)."""
+    return Sealer.from_settings(get_settings())
+
+
+PURGEABLE = (
+    CaseState.REJECTED,
+    CaseState.WITHDRAWN,
+    CaseState.COMPLETED,
+    CaseState.DELIVERED,
+    CaseState.RATED,
+)
+
+
+def purge_due(session: Session, *, now: datetime, default_days: int, limit: int) -> list[Case]:
+    """Closed cases whose item's retention period (from closing) has passed, personal data not yet erased."""
+    due: list[Case] = []
+    for item_id, version in repository.closed_item_versions(session, PURGEABLE):
+        content, _ = catalog.item_content(session, item_id, version)
+        cutoff = now - timedelta(days=content.retention_days or default_days)
+        due.extend(repository.closed_before(session, item_id, version, PURGEABLE, cutoff, limit - len(due)))
+        if len(due) >= limit:
+            break
+    return due
+
+
+def material_keys(case: Case) -> list[str]:
+    """The object-store keys of a case's materials."""
+    return [str(m["object_key"]) for m in case.materials or [] if m.get("object_key")]
+
+
+def erase_personal_data(session: Session, case_ids: Sequence[int], *, now: datetime) -> list[Case]:
+    """Replace the personal data of these cases by tombstones; number, item, dates and states stay."""
+    erased = []
+    for case in repository.by_ids(session, case_ids):
+        if case.purged_at is not None or case.state not in PURGEABLE:
+            continue
+        case.applicant_name_sealed = case.applicant_id_number_sealed = case.data_sealed = PURGED
+        case.applicant_phone_sealed = None
+        case.applicant_name_masked = case.applicant_id_number_masked = PURGED_LABEL
+        case.applicant_digest = case.submission_digest = None
+        case.materials = [{"slot": m.get("slot", ""), "purged": True} for m in case.materials or []]
+        case.purged_at = now
+        erased.append(case)
+    connectors.forget_payloads(session, [c.id for c in erased])  # the webhooks carried the same data
+    session.flush()
+    if erased:
+        audit.record(
+            session,
+            Actor("system"),
+            "cases.purged",
+            object_type="case",
+            detail={"count": len(erased), "case_numbers": [c.case_number for c in erased]},
+        )
+    return erased

@@ -165,6 +165,12 @@ class ItemContent(BaseModel):
     topics: list[str] = Field(default_factory=list, max_length=20, description="life events: 生育, 就业 …")
     keywords: list[str] = Field(default_factory=list, max_length=50, description="extra search terms")
     description: str | None = Field(default=None, max_length=4000)
+    retention_days: int | None = Field(
+        default=None,
+        ge=1,
+        le=36500,
+        description="days a closed case's personal data is kept; None: the platform's case_retention_days",
+    )
 
     @field_validator("conditions", "topics", "keywords")
     @classmethod

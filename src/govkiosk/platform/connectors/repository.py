@@ -55,3 +55,9 @@ def inbound(session: Session, department_id: int, event_id: str) -> InboundEvent
 
 def signing_key(session: Session, name: str) -> SigningKey | None:
     return session.get(SigningKey, name)
+
+
+def messages_of_cases(session: Session, case_ids: Sequence[int]) -> Sequence[OutboundMessage]:
+    if not case_ids:
+        return []
+    return session.scalars(select(OutboundMessage).where(OutboundMessage.case_id.in_(case_ids))).all()

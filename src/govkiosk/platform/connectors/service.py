@@ -6,7 +6,7 @@ import json
 import random
 import secrets
 import uuid
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -24,6 +24,7 @@ from govkiosk.platform.connectors.models import DepartmentEndpoint, InboundEvent
 from govkiosk.platform.connectors.schemas import EndpointRead, EndpointWrite, MessageRead
 from govkiosk.platform.core.clock import as_utc, utcnow
 from govkiosk.platform.core.errors import Conflict, NotFound, Unauthenticated
+from govkiosk.platform.core.sealing import Sealer
 from govkiosk.platform.orgs import service as orgs
 
 PLATFORM_KEY = "webhooks"
@@ -106,8 +107,17 @@ def set_endpoint(
     return _read(endpoint, platform_key(session).public_hex), secret
 
 
+WEBHOOK_PURPOSE = "outbound_messages.payload"
+
+
 def enqueue(
-    session: Session, *, department_id: int, topic: str, case_id: int | None, payload: dict[str, Any]
+    session: Session,
+    *,
+    department_id: int,
+    topic: str,
+    case_id: int | None,
+    payload: dict[str, Any],
+    sealer: Sealer,
 ) -> OutboundMessage:
     """A webhook to deliver, written in the caller's transaction: it exists if and only if the change does."""
     now = utcnow()
@@ -116,7 +126,10 @@ def enqueue(
         department_id=department_id,
         topic=topic,
         case_id=case_id,
-        payload=payload,
+        # Sealed: a case's webhook carries the applicant's ID number, which is encrypted at rest everywhere.
+        payload={
+            "sealed": sealer.seal_text(json.dumps(payload, ensure_ascii=False), purpose=WEBHOOK_PURPOSE)
+        },
         state="pending",
         attempts=0,
         next_attempt_at=now,
@@ -138,7 +151,12 @@ class Delivery:
     headers: dict[str, str]
 
 
-def prepare_due(session: Session, *, now: datetime, limit: int = 50) -> list[Delivery]:
+def _payload(message: OutboundMessage, sealer: Sealer) -> dict[str, Any]:
+    sealed = message.payload.get("sealed")
+    return json.loads(sealer.open_text(sealed, purpose=WEBHOOK_PURPOSE)) if sealed else dict(message.payload)
+
+
+def prepare_due(session: Session, *, now: datetime, sealer: Sealer, limit: int = 50) -> list[Delivery]:
     """The due messages, serialised and signed for their department's endpoint."""
     key = None
     deliveries = []
@@ -149,7 +167,7 @@ def prepare_due(session: Session, *, now: datetime, limit: int = 50) -> list[Del
                 "event_id": message.event_id,
                 "type": message.topic,
                 "occurred_at": as_utc(message.created_at).isoformat(),
-                **message.payload,
+                **_payload(message, sealer),
             },
             ensure_ascii=False,
             separators=(",", ":"),
@@ -270,3 +288,10 @@ def remember_event(
             result=result,
         ),
     )
+
+
+def forget_payloads(session: Session, case_ids: Sequence[int]) -> None:
+    """Drop the payloads of these cases' webhooks (their personal data is being purged); the record of
+    what was sent, when and how it went stays."""
+    for message in repository.messages_of_cases(session, case_ids):
+        message.payload = {"purged": True}

@@ -8,6 +8,7 @@ from starlette.concurrency import run_in_threadpool
 
 from govkiosk.platform.connectors import service
 from govkiosk.platform.core.clock import utcnow
+from govkiosk.platform.core.sealing import Sealer
 from govkiosk.platform.db.session import Database
 
 log = structlog.get_logger("govkiosk.connectors")
@@ -26,10 +27,12 @@ def _send(client: httpx.Client, delivery: service.Delivery) -> str | None:
     return f"HTTP {response.status_code}: {response.text[:200]}"
 
 
-def deliver_once(db: Database, *, timeout_s: float = 10.0, client: httpx.Client | None = None) -> int:
+def deliver_once(
+    db: Database, *, sealer: Sealer, timeout_s: float = 10.0, client: httpx.Client | None = None
+) -> int:
     """Deliver every due message once; returns how many were attempted."""
     with db.session(write=True) as session:  # write: the platform's signing key may be created
-        deliveries = service.prepare_due(session, now=utcnow())
+        deliveries = service.prepare_due(session, now=utcnow(), sealer=sealer)
     if not deliveries:
         return 0
     own = client is None
@@ -47,11 +50,11 @@ def deliver_once(db: Database, *, timeout_s: float = 10.0, client: httpx.Client 
     return len(deliveries)
 
 
-async def run_forever(db: Database, period_s: float = 1.0) -> None:
+async def run_forever(db: Database, sealer: Sealer, period_s: float = 1.0) -> None:
     """The delivery job every node runs; record_attempt ignores a message another node already handled."""
     while True:
         try:
-            await run_in_threadpool(deliver_once, db)
+            await run_in_threadpool(lambda: deliver_once(db, sealer=sealer))
         except Exception:  # noqa: BLE001 - keep the job alive; the error is logged
             log.exception("webhook delivery failed")
         await asyncio.sleep(period_s)

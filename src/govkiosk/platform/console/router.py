@@ -14,13 +14,16 @@ from govkiosk.platform.accounts import service as accounts
 from govkiosk.platform.console.deps import ConsoleSession, ConsoleWriter
 from govkiosk.platform.console.pages import (
     audit,
+    cases,
     catalog,
     enrollment,
+    evaluations,
     onboarding,
     overview,
     placement,
     terminals,
     users,
+    webhooks,
 )
 from govkiosk.platform.console.rendering import HERE, install_error_pages, redirect, render
 from govkiosk.platform.core.errors import Unauthenticated
@@ -42,6 +45,9 @@ def mount(app: FastAPI) -> None:
         catalog.router,
         onboarding.router,
         placement.router,
+        cases.router,
+        webhooks.router,
+        evaluations.router,
     ):
         app.include_router(pages)
     install_error_pages(app)

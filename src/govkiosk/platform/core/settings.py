@@ -43,6 +43,14 @@ class Settings(BaseSettings):
     elicence_timeout_s: float = 5.0
     public_base_url: str = Field(default="http://127.0.0.1:8000", description="host in QR links for phones")
     phone_upload_ttl_s: int = Field(default=600, ge=60, le=3600)
+    # Personal data at rest (SM4-GCM, core/sealing.py): key id → 32 hex characters (a 16-byte SM4 key).
+    # Without keys, development and tests derive one from secret_key; production must set both.
+    data_keys: dict[str, SecretStr] = Field(default_factory=dict, description="sealing keys by key id")
+    data_key_id: str = Field(default="", description="the key id new data is sealed with")
+    case_retention_days: int = Field(
+        default=3 * 365, ge=1, le=36500, description="personal data of closed cases kept this long"
+    )
+    purge_interval_s: float = Field(default=3600.0, gt=0, description="how often the purge job runs")
 
 
 @lru_cache

@@ -57,6 +57,7 @@ def import_all_models() -> None:
     from govkiosk.platform.accounts import models as _accounts  # noqa: F401
     from govkiosk.platform.actions import models as _actions  # noqa: F401
     from govkiosk.platform.audit import models as _audit  # noqa: F401
+    from govkiosk.platform.cases import channel_models as _channel_cases  # noqa: F401
     from govkiosk.platform.cases import models as _cases  # noqa: F401
     from govkiosk.platform.catalog import models as _catalog  # noqa: F401
     from govkiosk.platform.configs import models as _configs  # noqa: F401

@@ -5,6 +5,8 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request
 
+from govkiosk.platform.cases import rates as case_rates
+from govkiosk.platform.cases.rate_schemas import ChannelCaseBatch, ChannelCaseBatchResult
 from govkiosk.platform.catalog import service as catalog
 from govkiosk.platform.catalog.models import ServiceItem
 from govkiosk.platform.catalog.schemas import AppContent, AppRead, ItemContent, ItemCreate, ItemPage, ItemRead
@@ -170,3 +172,12 @@ def withdraw(
     row = _own_onboarding(session, caller, onboarding_id)
     onboarding.move(session, caller.actor, row, "withdraw", reason=data.reason)
     return onboarding.reads(session, [row])[0]
+
+
+@router.post("/cases/report", response_model=ChannelCaseBatchResult)
+def report_channel_cases(
+    data: ChannelCaseBatch, caller: CallerDep, session: SessionDep
+) -> ChannelCaseBatchResult:
+    """Window (窗口) and online (网上) cases of the department's items, up to 500 at a time, for the 办件率;
+    a case reported again (same external_id) is answered as first stored and changes nothing."""
+    return case_rates.report(session, caller, data)

@@ -14,6 +14,7 @@ from govkiosk.platform.placement.distances import coverage, distance_matrix, fin
 from govkiosk.platform.placement.problem import Model, PlacementInputError, PlacementProblem, PlanOptions
 
 HEURISTIC_SHARE = 0.1  # of the time limit, spent on the warm start before the MIP in exact mode
+MEDIAN_WARM_START = 5.0  # seconds at most: the p-median search improves on the start itself
 
 
 @dataclass
@@ -140,7 +141,7 @@ def _median(
 ) -> PlanResult:
     """p-median: heuristic, then the truncated radius formulation deepened until it is exact."""
     search = heuristic.median_search(dist, w, sc)
-    share = options.time_limit * (HEURISTIC_SHARE if exact_mode else 1.0)
+    share = min(options.time_limit * HEURISTIC_SHARE, MEDIAN_WARM_START) if exact_mode else options.time_limit
     found = heuristic.run(search, share)
     if not exact_mode:
         return _from_heuristic(Model.PMEDIAN, found, found.objective)

@@ -1,12 +1,13 @@
 """The support services a platform node runs with, built once from the settings: object storage for
-materials, the e-licence library, phone-upload sessions."""
+materials (sealed at rest), the e-licence library, phone-upload sessions."""
 
 from dataclasses import dataclass
 
+from govkiosk.platform.core.sealing import Sealer
 from govkiosk.platform.core.settings import Settings
 from govkiosk.platform.support.elicence import HttpLicenceLibrary, LicenceLibrary, SimulatedLicenceLibrary
 from govkiosk.platform.support.phone_upload import InMemoryUploadSessionStore, PhoneUploads
-from govkiosk.platform.support.storage import LocalStore, ObjectStore, S3Store, SigV4Credentials
+from govkiosk.platform.support.storage import LocalStore, ObjectStore, S3Store, SealedStore, SigV4Credentials
 
 
 @dataclass
@@ -19,8 +20,8 @@ class Support:
     max_bytes: int
 
 
-def build_support(settings: Settings) -> Support:
-    """The node's support services, as the settings ask."""
+def build_support(settings: Settings, sealer: Sealer) -> Support:
+    """The node's support services, as the settings ask; materials are sealed with `sealer`."""
     store: ObjectStore
     if settings.materials_backend == "s3":
         credentials = SigV4Credentials(
@@ -31,6 +32,7 @@ def build_support(settings: Settings) -> Support:
         store = S3Store(endpoint=settings.s3_endpoint, bucket=settings.s3_bucket, credentials=credentials)
     else:
         store = LocalStore(settings.materials_dir)
+    store = SealedStore(store, sealer)
     licences: LicenceLibrary = (
         HttpLicenceLibrary(base_url=settings.elicence_base_url, timeout_s=settings.elicence_timeout_s)
         if settings.elicence_backend == "http"

@@ -2,7 +2,8 @@
 
 Keys are always generated here (`2026/11/28/<128 random bits, urlsafe>`), never taken from a client, and
 checked against one strict pattern before they touch a path or a URL, so path traversal cannot happen.
-Encryption at rest is out of scope: use an encrypted volume or the S3 service's server-side encryption.
+`SealedStore` wraps either so that materials are sealed at rest (SM4-GCM, `core/sealing.py`): the bytes on
+disk or in the bucket are ciphertext, while keys, sizes and SM3 digests are those of the plain material.
 """
 
 import hashlib
@@ -23,6 +24,7 @@ import httpx
 from govkiosk.crypto import sm3
 from govkiosk.platform.core.clock import utcnow
 from govkiosk.platform.core.errors import DomainError, InvalidInput, NotFound
+from govkiosk.platform.core.sealing import Sealer
 
 KEY_PATTERN = re.compile(r"^\d{4}/\d{2}/\d{2}/[A-Za-z0-9_-]{22}$")
 EMPTY_SHA256 = hashlib.sha256(b"").hexdigest()
@@ -124,6 +126,34 @@ class LocalStore:
         for d in reversed(missing):
             d.mkdir(mode=0o700, exist_ok=True)
             os.chmod(d, 0o700)  # mkdir's mode is filtered by the umask
+
+
+class SealedStore:
+    """An object store whose objects are sealed at rest; callers see plain bytes, digests and sizes."""
+
+    PURPOSE = "materials"
+
+    def __init__(self, inner: ObjectStore, sealer: Sealer) -> None:
+        self.inner = inner
+        self._sealer = sealer
+
+    def put(self, data: bytes, *, content_type: str) -> StoredObject:
+        """Seal `data` and store it; the digest and size returned are those of the plain bytes."""
+        sealed = self._sealer.seal(data, purpose=self.PURPOSE).encode()
+        stored = self.inner.put(sealed, content_type=content_type)
+        return StoredObject(key=stored.key, sm3=sm3(data).hex(), size=len(data), content_type=content_type)
+
+    def get(self, key: str) -> bytes:
+        """The plain bytes stored under `key`."""
+        return self._sealer.open(self.inner.get(key).decode("ascii"), purpose=self.PURPOSE)
+
+    def delete(self, key: str) -> None:
+        """Remove the object; removing a missing object is not an error."""
+        self.inner.delete(key)
+
+    def exists(self, key: str) -> bool:
+        """Whether an object is stored under `key`."""
+        return self.inner.exists(key)
 
 
 def _fsync_dir(directory: Path) -> None:

@@ -1,5 +1,5 @@
 """Onboarding (入驻): the review queue, one onboarding's checks, history and review actions, and the 入驻率
-dashboard with its weekly chart drawn server-side as inline SVG."""
+dashboard with its weekly chart drawn server-side as inline SVG (geometry from console/charts.py)."""
 
 from dataclasses import dataclass
 from typing import Annotated
@@ -11,14 +11,15 @@ from starlette.datastructures import FormData
 
 from govkiosk.platform.accounts.authz import Perm, Principal
 from govkiosk.platform.catalog import service as catalog
+from govkiosk.platform.console.charts import RatePoint, rate_chart
 from govkiosk.platform.console.deps import ConsolePrincipal, ConsoleSession, ConsoleWriter, optional_int
 from govkiosk.platform.console.lookups import PAGE_SIZE, node_choices, node_names, page_count, page_number
-from govkiosk.platform.console.rendering import CHINA_TIME, page_url, redirect, render
+from govkiosk.platform.console.rendering import page_url, redirect, render
 from govkiosk.platform.core.errors import InvalidInput
 from govkiosk.platform.onboarding import rates
 from govkiosk.platform.onboarding import service as onboarding
 from govkiosk.platform.onboarding.models import Onboarding
-from govkiosk.platform.onboarding.schemas import OnboardingState, PublishTargets, RateSeries
+from govkiosk.platform.onboarding.schemas import OnboardingState, PublishTargets, RateAt
 from govkiosk.platform.orgs import service as orgs
 from govkiosk.platform.orgs.models import OrgKind
 from govkiosk.platform.terminals import service as terminals
@@ -115,91 +116,9 @@ def _detail(
     )
 
 
-# --- the 入驻率 chart: geometry computed here, drawn by rates.html as inline SVG ------------------------
-
-# Okabe-Ito colours (distinguishable with colour-blindness), then dash patterns once they run out.
-COLOURS = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#000000")
-DASHES = ("", "7 4", "2 3")  # a dash per series as well, so overlapping lines stay apart
-WIDTH, PLOT_HEIGHT = 960, 300
-LEFT, RIGHT, TOP, AXIS = 56, 20, 16, 44  # margins; AXIS is the space below the plot for the dates
-LEGEND_ROW, LEGEND_PER_ROW = 22, 4
-
-
-@dataclass(frozen=True)
-class Line:
-    name: str
-    colour: str
-    dash: str
-    path: str  # SVG path data; a week without data breaks the line
-    points: list[tuple[float, float, str]]  # x, y, tooltip
-    legend: tuple[float, float]  # where its legend entry starts
-    latest: str  # the last known rate, for the description
-
-
-@dataclass(frozen=True)
-class Chart:
-    width: int
-    height: int
-    left: int
-    top: int
-    right: int
-    bottom: int
-    y_ticks: list[tuple[float, str]]
-    x_ticks: list[tuple[float, str]]
-    lines: list[Line]
-
-
-def _percent(rate: float | None) -> str:
-    return "—" if rate is None else f"{rate * 100:.0f}%"
-
-
-def _line(number: int, one: RateSeries, xs: list[float], bottom: float, legend: tuple[float, float]) -> Line:
-    path, points, pen_down = [], [], False
-    for x, point in zip(xs, one.points, strict=False):
-        if point.rate is None:
-            pen_down = False
-            continue
-        y = bottom - point.rate * PLOT_HEIGHT
-        path.append(f"{'L' if pen_down else 'M'}{x:.1f} {y:.1f}")
-        date = point.at.astimezone(CHINA_TIME).strftime("%Y-%m-%d")
-        points.append((x, y, f"{one.name} {date}: {_percent(point.rate)} ({point.enabled}/{point.eligible})"))
-        pen_down = True
-    known = [p.rate for p in one.points if p.rate is not None]
-    colour, dash = COLOURS[number % len(COLOURS)], DASHES[number % len(DASHES)]
-    return Line(
-        one.name, colour, dash, " ".join(path), points, legend, _percent(known[-1] if known else None)
-    )
-
-
-def rate_chart(series: list[RateSeries]) -> Chart | None:
-    """The weekly 入驻率 per district as chart geometry: one line per district that has data."""
-    drawn = [s for s in series if any(p.rate is not None for p in s.points)]
-    if not drawn:
-        return None
-    weeks = max(len(s.points) for s in drawn)
-    right, bottom = WIDTH - RIGHT, TOP + PLOT_HEIGHT
-    step = (right - LEFT) / max(weeks - 1, 1)
-    xs = [LEFT + i * step for i in range(weeks)]
-    legend_top = bottom + AXIS
-    column = (WIDTH - LEFT) / LEGEND_PER_ROW
-    lines = [
-        _line(
-            n,
-            s,
-            xs,
-            bottom,
-            (LEFT + (n % LEGEND_PER_ROW) * column, legend_top + (n // LEGEND_PER_ROW) * LEGEND_ROW),
-        )
-        for n, s in enumerate(drawn)
-    ]
-    dates = [
-        p.at.astimezone(CHINA_TIME).strftime("%m-%d") for p in max(drawn, key=lambda s: len(s.points)).points
-    ]
-    every = 1 if weeks <= 8 else 2
-    x_ticks = [(xs[i], dates[i]) for i in range(weeks) if (weeks - 1 - i) % every == 0]
-    y_ticks = [(bottom - f * PLOT_HEIGHT, f"{f * 100:.0f}%") for f in (0, 0.25, 0.5, 0.75, 1)]
-    height = legend_top + LEGEND_ROW * ((len(lines) - 1) // LEGEND_PER_ROW + 1)
-    return Chart(WIDTH, height, LEFT, TOP, right, bottom, y_ticks, x_ticks, lines)
+def _counts(point: RatePoint) -> str:
+    """A week's counts for its tooltip: kiosk-enabled of eligible items."""
+    return f"({point.enabled}/{point.eligible})" if isinstance(point, RateAt) else ""
 
 
 @router.get("/onboarding/rates", response_class=HTMLResponse)
@@ -211,7 +130,7 @@ def rate_dashboard(request: Request, principal: ConsolePrincipal, session: Conso
         "districts": rates.by_district(session, paths),
         "departments": rates.by_department(session, paths),
         "series": series,
-        "chart": rate_chart(series),
+        "chart": rate_chart(series, _counts),
     }
     return render(request, "rates.html", context)
 
