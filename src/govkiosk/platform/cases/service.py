@@ -152,8 +152,8 @@ def _check_submission(session: Session, submission: CaseSubmission) -> dict:
         definition, submission.data, item_version=submission.item_version, item_id=submission.item_id
     )
     if errors:
-        first = errors[0]
-        raise InvalidInput(f"data.{first.path}: {first.message_zh} / {first.message_en}")
+        # Every field and why, so the kiosk can mark them all at once.
+        raise InvalidInput("; ".join(f"data.{e.path}: {e.message_zh} / {e.message_en}" for e in errors))
     return data
 
 
