@@ -154,7 +154,35 @@ def solve(
     progress: str | None = None,
     reject: Callable[[np.ndarray], bool] | None = None,
 ) -> MipResult:
-    """Solve with HiGHS; `start` warm-starts (setSolution); `reject(incumbent)` true stops the solve."""
+    """Solve with HiGHS; `start` warm-starts (setSolution); `reject(incumbent)` true stops the solve.
+
+    HiGHS 1.16 with presolve can end a warm-started set-cover MIP "optimal" on the start it was given with a
+    wrong objective and bound (seen on SJC LSCP instances). So every answer is checked against the model:
+    if its plan is infeasible or its objective is not what the plan costs, the MIP is solved again cold."""
+    result = _solve_once(mip, time_limit, start, progress, reject)
+    if start is not None and not _consistent(mip, result):
+        result = _solve_once(mip, time_limit, None, progress, reject)
+    return result
+
+
+def _consistent(mip: Mip, result: MipResult, tol: float = 1e-6) -> bool:
+    """Whether the reported plan satisfies the rows and costs what HiGHS says it costs."""
+    if result.x is None or result.objective is None:
+        return True  # nothing claimed
+    x = np.round(np.where(mip.integer, np.round(result.x), result.x), 9)
+    activity = mip.matrix @ x
+    feasible = bool(np.all(activity >= mip.row_lower - tol) and np.all(activity <= mip.row_upper + tol))
+    cost = float(mip.cost @ x + mip.offset)
+    return feasible and abs(cost - result.objective) <= tol * max(1.0, abs(cost))
+
+
+def _solve_once(
+    mip: Mip,
+    time_limit: float,
+    start: np.ndarray | None,
+    progress: str | None,
+    reject: Callable[[np.ndarray], bool] | None,
+) -> MipResult:
     started = time.monotonic()
     h = new_highs(time_limit)
     load(h, mip)
