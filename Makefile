@@ -3,7 +3,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint bench bench-placement setup clean
+.PHONY: demo test lint bench bench-placement soak setup clean
 
 $(STAMP): pyproject.toml scripts/setup.sh
 	bash scripts/setup.sh
@@ -26,7 +26,13 @@ bench: $(STAMP)
 	$(PY) -m benchmarks.run
 
 bench-placement: $(STAMP)
+	$(PY) -m pip install -q -e '.[bench]' 2>&1 | grep -v '^WARNING: Location' || true
 	$(PY) -m benchmarks.placement
+	$(PY) -m benchmarks.placement_spopt
+	$(PY) -m benchmarks.placement_scale
+
+soak: $(STAMP)
+	$(PY) -m govkiosk.sim.soak --kiosks 50 --cases 1000
 
 clean:
 	rm -rf $(VENV) .pytest_cache govkiosk.db*

@@ -48,3 +48,29 @@ def test_datetimes_come_back_aware_utc_and_naive_ones_are_refused(db: Database) 
         session.add(AuditEvent(at=datetime(2026, 1, 1), actor="t", action="a", object_type="x", outcome="ok"))
         session.flush()
     assert datetime(2026, 1, 1, tzinfo=UTC).tzinfo is UTC
+
+
+def test_a_request_that_cannot_get_the_sqlite_writer_lock_in_time_is_told_to_retry(db: Database) -> None:
+    if not db.is_sqlite:
+        pytest.skip("the writer lock is SQLite's")
+    from govkiosk.platform.db.session import Busy
+
+    holding, release = threading.Event(), threading.Event()
+
+    def hold() -> None:
+        with db.session(write=True):
+            holding.set()
+            release.wait(5)
+
+    holder = threading.Thread(target=hold)
+    holder.start()
+    try:
+        assert holding.wait(5)
+        with pytest.raises(Busy) as refused, db.session(write=True, wait_s=0.2):
+            pass
+        assert refused.value.status_code == 503 and refused.value.headers["Retry-After"]
+    finally:
+        release.set()
+        holder.join()
+    with db.session(write=True, wait_s=0.2):
+        pass  # free again

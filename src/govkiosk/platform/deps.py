@@ -17,6 +17,7 @@ from govkiosk.platform.db.session import Database
 from govkiosk.platform.fleet.runtime import FleetRuntime
 
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
+WRITER_WAIT_S = 5.0  # how long a write request waits for SQLite's writer lock before answering 503
 SESSION_COOKIE = "gk_session"
 
 
@@ -33,7 +34,7 @@ def get_session(request: Request) -> Iterator[Session]:
     write = request.method not in SAFE_METHODS
     deferred: list[AuditEvent] = []
     try:
-        with db.session(write=write) as session:
+        with db.session(write=write, wait_s=WRITER_WAIT_S) as session:
             session.info[WRITE_KEY] = write
             session.info[DEFERRED_KEY] = deferred
             try:

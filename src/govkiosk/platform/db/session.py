@@ -9,6 +9,8 @@ from typing import Any
 from sqlalchemy import CursorResult, Engine, Result, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
+from govkiosk.platform.core.errors import DomainError
+
 _SQLITE_WRITER = threading.Lock()
 
 
@@ -64,13 +66,16 @@ class Database:
         return is_sqlite(self.engine)
 
     @contextmanager
-    def session(self, *, write: bool) -> Iterator[Session]:
+    def session(self, *, write: bool, wait_s: float | None = None) -> Iterator[Session]:
         """A unit of work: committed when the block ends, rolled back on error.
 
-        On SQLite, writers hold the process's writer lock for their whole transaction."""
+        On SQLite, writers hold the process's writer lock for their whole transaction. A request waits at
+        most `wait_s` for it and then answers 503: a request's dependency, endpoint and teardown run on
+        different pool threads, so under a burst of writers all the threads could otherwise wait for the
+        lock while the holder waits for a thread to finish on (seen with 50 kiosks in the soak)."""
         lock = _SQLITE_WRITER if (write and self.is_sqlite) else None
-        if lock is not None:
-            lock.acquire()
+        if lock is not None and not lock.acquire(timeout=-1 if wait_s is None else wait_s):
+            raise Busy("the database is busy with other writes; retry shortly", headers={"Retry-After": "2"})
         try:
             with (self._writer if write else self._reader)() as session:
                 try:
@@ -88,6 +93,13 @@ class Database:
 
     def dispose(self) -> None:
         self.engine.dispose()
+
+
+class Busy(DomainError):
+    """The writer lock could not be had in time: the client should retry."""
+
+    status_code = 503
+    code = "busy"
 
 
 def on_commit(session: Session, callback: Callable[[], None]) -> None:
