@@ -7,7 +7,7 @@ cd "$(dirname "$0")/.."
 need=()
 command -v chromium >/dev/null 2>&1 || need+=(chromium)
 ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || need+=(postgresql)
-fc-list 2>/dev/null | grep -qi 'CJK' || need+=(fonts-noto-cjk)
+fc-list 2>/dev/null | grep -i 'CJK' >/dev/null || need+=(fonts-noto-cjk)  # not grep -q: with pipefail, fc-list's SIGPIPE would count as missing
 command -v wrk >/dev/null 2>&1 || need+=(wrk)
 command -v openssl >/dev/null 2>&1 || need+=(openssl)
 command -v pdftoppm >/dev/null 2>&1 || need+=(poppler-utils)  # receipts rendered to PNG to be looked at
