@@ -112,6 +112,12 @@ def _failing_department(request: httpx.Request) -> httpx.Response:
     return httpx.Response(503, text="down for maintenance")
 
 
+def _submit(client: Any, kiosk: Any, world: dict) -> str:
+    answer = client.post(f"{API}/cases", json=_submission(world["item_id"]), headers=kiosk.headers)
+    assert answer.status_code == 201, answer.text
+    return answer.json()["case_number"]
+
+
 def make_world(client: Any, db: Database, sealer: Sealer) -> World:
     """Users of every role; a kiosk in district A; two cases (one in review, one delivered and rated 1,
     so a follow-up is open); the first case's webhook is dead; window and online cases reported for the
@@ -126,12 +132,7 @@ def make_world(client: Any, db: Database, sealer: Sealer) -> World:
     checks.check_pending(db)
     _publish(client, admin, world, tree)
     kiosk = _kiosk(client, tree, admin)
-    numbers = [
-        client.post(f"{API}/cases", json=_submission(world["item_id"]), headers=kiosk.headers).json()[
-            "case_number"
-        ]
-        for _ in range(2)
-    ]
+    numbers = [_submit(client, kiosk, world) for _ in range(2)]
     with httpx.Client(transport=httpx.MockTransport(_failing_department)) as down:
         # max_attempts 1: both dead at once
         assert webhooks.deliver_once(db, sealer=sealer, client=down) == 2

@@ -25,3 +25,23 @@ def test_revocation_and_actions_reach_another_node_within_a_refresh(fleet: Fleet
         assert beat().status_code == 200  # the other node: until its next refresh (every second)…
         tasks.refresh_once(fleet.db, other.state.runtime)
         assert beat().status_code == 401  # …and no longer
+
+
+def test_a_snapshot_read_before_an_approval_does_not_undo_it() -> None:
+    """A node's cache refresh that read the database before a terminal was approved (or revoked) must not
+    undo what the node learnt meanwhile (a token issued, a revocation)."""
+    import time
+
+    from govkiosk.platform.core.security import TokenSigner
+    from govkiosk.platform.fleet.runtime import FleetRuntime
+
+    runtime = FleetRuntime(signer=TokenSigner(b"k" * 32))
+    runtime.refresh(not_approved={7, 8}, unstarted=set(), generation=1, taken_at=time.monotonic())
+    stale = time.monotonic()  # a snapshot is being read now: 7 pending, 8 approved
+    token = runtime.issue_token(7, epoch=1, ttl_s=60)  # meanwhile 7 is approved and authenticates
+    runtime.revoke_now(9)  # and 9 is revoked
+    runtime.refresh(not_approved={7}, unstarted=set(), generation=1, taken_at=stale)
+    assert runtime.terminal_id_from(f"Bearer {token}") == 7
+    assert 9 in runtime.not_approved
+    runtime.refresh(not_approved=set(), unstarted=set(), generation=1, taken_at=time.monotonic())
+    assert runtime.not_approved == set()  # a newer snapshot is believed again

@@ -38,6 +38,8 @@ class FleetRuntime:
     heartbeats_received: int = 0
     heartbeats_flushed: int = 0
     last_flush_s: float = 0.0
+    # Approvals (token issued) and revocations this node saw, by terminal: (approved?, monotonic time).
+    _decided: dict[int, tuple[bool, float]] = field(default_factory=dict)
 
     def terminal_id_from(self, authorization: str | None) -> int | None:
         """The terminal a bearer token belongs to, if the token is valid and the terminal still approved."""
@@ -50,6 +52,9 @@ class FleetRuntime:
         return None if terminal_id in self.not_approved else terminal_id
 
     def issue_token(self, terminal_id: int, epoch: int, ttl_s: int) -> str:
+        """A token for a terminal the database has just confirmed approved: accepted on this node at once."""
+        self._decided[terminal_id] = (True, time.monotonic())
+        self.not_approved.discard(terminal_id)
         return self.signer.sign({"tid": terminal_id, "ep": epoch}, ttl_s=ttl_s, purpose=TERMINAL_TOKEN)
 
     def buffer_heartbeat(self, heartbeat: BufferedHeartbeat) -> None:
@@ -68,9 +73,19 @@ class FleetRuntime:
         unstarted: set[int],
         generation: int,
         configs: dict[int, tuple[str, int]] | None = None,
+        taken_at: float | None = None,
     ) -> None:
         """Replace the caches with what the database says now (`configs`: every terminal's resolved
-        configuration, given when the generation moved)."""
+        configuration, given when the generation moved). `taken_at` (time.monotonic()) is when the snapshot
+        was read: what this node learnt since (a token issued, a revocation) wins over the older snapshot."""
+        if taken_at is not None:
+            for terminal_id, (approved, at) in list(self._decided.items()):
+                if at < taken_at:
+                    del self._decided[terminal_id]  # the snapshot already knows
+                elif approved:
+                    not_approved.discard(terminal_id)
+                else:
+                    not_approved.add(terminal_id)
         self.not_approved = not_approved
         self.unstarted_actions = unstarted
         if generation != self.config_generation:
@@ -79,6 +94,7 @@ class FleetRuntime:
 
     def revoke_now(self, terminal_id: int) -> None:
         """Stop accepting a terminal's tokens on this node without waiting for the next refresh."""
+        self._decided[terminal_id] = (False, time.monotonic())
         self.not_approved.add(terminal_id)
 
     def action_queued(self, terminal_id: int) -> None:

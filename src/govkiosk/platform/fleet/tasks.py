@@ -38,10 +38,17 @@ def flush_once(db: Database, runtime: FleetRuntime, settings: Settings) -> int:
 
 def refresh_once(db: Database, runtime: FleetRuntime) -> None:
     """Rebuild the node's caches; resolve every terminal's configuration when the generation moved."""
+    taken_at = time.monotonic()
     with db.session(write=False) as session:
         not_approved, unstarted, generation = service.snapshot(session)
         configs = service.resolve_all_configs(session) if generation != runtime.config_generation else None
-    runtime.refresh(not_approved=not_approved, unstarted=unstarted, generation=generation, configs=configs)
+    runtime.refresh(
+        not_approved=not_approved,
+        unstarted=unstarted,
+        generation=generation,
+        configs=configs,
+        taken_at=taken_at,
+    )
 
 
 def sweep_once(db: Database) -> list[int]:
