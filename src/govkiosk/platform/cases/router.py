@@ -15,7 +15,7 @@ from govkiosk.platform.cases import service
 from govkiosk.platform.cases.schemas import CaseProgress, CaseRead, DepartmentEvent, DepartmentEventResult
 from govkiosk.platform.catalog.service import DepartmentCaller
 from govkiosk.platform.connectors import service as connectors
-from govkiosk.platform.core.errors import InvalidInput, NotFound, Unauthenticated
+from govkiosk.platform.core.errors import InvalidInput, NotFound
 from govkiosk.platform.core.pagination import Page
 from govkiosk.platform.core.sealing import Sealer
 from govkiosk.platform.deps import PrincipalDep, RuntimeDep, SessionDep
@@ -36,13 +36,6 @@ class CitizenLookup(BaseModel):
     )
 
 
-def _terminal(runtime: RuntimeDep, authorization: str | None) -> int:
-    terminal_id = runtime.terminal_id_from(authorization)
-    if terminal_id is None:
-        raise Unauthenticated("terminal token invalid, expired or revoked")
-    return terminal_id
-
-
 def _sealer(request: Request) -> Sealer:
     return request.app.state.sealer
 
@@ -58,7 +51,7 @@ def submit(
 ) -> CaseReceipt:
     """A citizen's submission from a kiosk; a retry with the same idempotency key answers 200, same case."""
     case, duplicate = service.submit_from_kiosk(
-        session, _terminal(runtime, authorization), data, _sealer(request)
+        session, runtime.require_terminal(authorization), data, _sealer(request)
     )
     if duplicate:
         response.status_code = status.HTTP_200_OK
@@ -81,7 +74,7 @@ def receipt(
     data = service.receipt_data(
         session,
         _sealer(request),
-        _terminal(runtime, authorization),
+        runtime.require_terminal(authorization),
         case_number,
         public_base_url=settings.public_base_url,
     )
@@ -101,7 +94,7 @@ def lookup(
     authorization: str | None = Header(default=None),
 ) -> list[CaseProgress]:
     """A citizen's recent cases, after the kiosk read their ID card (masked; no staff names)."""
-    _terminal(runtime, authorization)
+    runtime.require_terminal(authorization)
     return service.progress_for_citizen(session, data.id_number)
 
 

@@ -5,7 +5,6 @@ from typing import Literal
 from fastapi import APIRouter, Header, Query, Response, status
 
 from govkiosk.contracts.terminal_api import API_PREFIX
-from govkiosk.platform.core.errors import Unauthenticated
 from govkiosk.platform.core.pagination import Page
 from govkiosk.platform.deps import PrincipalDep, RuntimeDep, SessionDep
 from govkiosk.platform.evaluations import service
@@ -24,9 +23,7 @@ def rate(
     authorization: str | None = Header(default=None),
 ) -> EvaluationRead:
     """A citizen's rating at a kiosk, of their case or of the session; rating again answers the first one."""
-    terminal_id = runtime.terminal_id_from(authorization)
-    if terminal_id is None:
-        raise Unauthenticated("terminal token invalid, expired or revoked")
+    terminal_id = runtime.require_terminal(authorization)
     evaluation, duplicate = service.rate_from_kiosk(session, terminal_id, data)
     if duplicate:
         response.status_code = status.HTTP_200_OK

@@ -21,7 +21,6 @@ from govkiosk.contracts.terminal_api import (
 )
 from govkiosk.platform.actions import service as actions
 from govkiosk.platform.configs.service import interval_of
-from govkiosk.platform.core.errors import Unauthenticated
 from govkiosk.platform.db.session import Database
 from govkiosk.platform.deps import RuntimeDep, SessionDep, SettingsDep, client_ip
 from govkiosk.platform.fleet import service
@@ -30,13 +29,6 @@ from govkiosk.platform.fleet.runtime import BufferedHeartbeat, FleetRuntime
 from govkiosk.platform.terminals import service as terminals
 
 router = APIRouter(prefix=API_PREFIX, tags=["terminal API"])
-
-
-def _terminal(runtime: FleetRuntime, authorization: str | None) -> int:
-    terminal_id = runtime.terminal_id_from(authorization)
-    if terminal_id is None:
-        raise Unauthenticated("terminal token invalid, expired or revoked")
-    return terminal_id
 
 
 @router.post("/enroll", response_model=EnrollResponse, status_code=status.HTTP_201_CREATED)
@@ -80,7 +72,7 @@ async def heartbeat(data: HeartbeatRequest, request: Request) -> Response:
     The hot path of the platform: no dependency injection (a sync dependency would cost a thread hop),
     no database unless there is something to deliver, and the answer serialised once."""
     runtime: FleetRuntime = request.app.state.runtime
-    terminal_id = _terminal(runtime, request.headers.get("authorization"))
+    terminal_id = runtime.require_terminal(request.headers.get("authorization"))
     db: Database = request.app.state.db
     cached = runtime.config_cache.get(terminal_id)
     if cached is None:
@@ -115,7 +107,7 @@ def feedback(
     authorization: str | None = Header(default=None),
 ) -> dict:
     """The terminal's report on an action; 410 when the action is no longer active."""
-    action = actions.feedback(session, _terminal(runtime, authorization), action_id, data)
+    action = actions.feedback(session, runtime.require_terminal(authorization), action_id, data)
     return {"id": action.id, "state": action.state}
 
 
@@ -128,7 +120,7 @@ def config(
     if_none_match: str | None = Header(default=None),
 ) -> ConfigResponse | Response:
     """The terminal's resolved configuration, with an ETag; 304 when the kiosk already has it."""
-    resolved = service.resolve_config(session, _terminal(runtime, authorization))
+    resolved = service.resolve_config(session, runtime.require_terminal(authorization))
     if if_none_match and if_none_match.strip('"') == resolved.etag:
         return Response(status_code=status.HTTP_304_NOT_MODIFIED, headers={"ETag": f'"{resolved.etag}"'})
     response.headers["ETag"] = f'"{resolved.etag}"'

@@ -7,6 +7,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
+from govkiosk.platform.core.errors import Unauthenticated
 from govkiosk.platform.core.security import TokenSigner
 
 TERMINAL_TOKEN = "terminal"
@@ -50,6 +51,13 @@ class FleetRuntime:
             return None
         terminal_id = int(claims["tid"])
         return None if terminal_id in self.not_approved else terminal_id
+
+    def require_terminal(self, authorization: str | None) -> int:
+        """The terminal behind a bearer token; Unauthenticated (401) when invalid, expired or revoked."""
+        terminal_id = self.terminal_id_from(authorization)
+        if terminal_id is None:
+            raise Unauthenticated("terminal token invalid, expired or revoked")
+        return terminal_id
 
     def issue_token(self, terminal_id: int, epoch: int, ttl_s: int) -> str:
         """A token for a terminal the database has just confirmed approved: accepted on this node at once."""

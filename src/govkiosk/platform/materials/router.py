@@ -11,7 +11,7 @@ from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
 from govkiosk.contracts.terminal_api import API_PREFIX, MaterialRef
-from govkiosk.platform.core.errors import DomainError, Unauthenticated
+from govkiosk.platform.core.errors import DomainError
 from govkiosk.platform.deps import RuntimeDep, SessionDep
 from govkiosk.platform.materials import service
 from govkiosk.platform.support.runtime import Support
@@ -55,13 +55,6 @@ def _support(request: Request) -> Support:
     return request.app.state.support
 
 
-def _require_terminal(runtime: RuntimeDep, authorization: str | None) -> int:
-    terminal_id = runtime.terminal_id_from(authorization)
-    if terminal_id is None:
-        raise Unauthenticated("terminal token invalid, expired or revoked")
-    return terminal_id
-
-
 @terminal_router.post("/materials", response_model=MaterialRef, status_code=201)
 async def upload_scan(
     request: Request,
@@ -74,7 +67,7 @@ async def upload_scan(
     content_type: str | None = Header(default=None),
 ) -> MaterialRef:
     """A document-camera scan (the raw bytes) for one of the item's materials; checked by magic bytes."""
-    _require_terminal(runtime, authorization)
+    runtime.require_terminal(authorization)
     data = await request.body()
     return await run_in_threadpool(
         service.store_scan,
@@ -96,7 +89,7 @@ def find_licences(
     authorization: str | None = Header(default=None),
 ) -> list[dict]:
     """The citizen's e-licences (电子证照) of one type, from the licence library."""
-    _require_terminal(runtime, authorization)
+    runtime.require_terminal(authorization)
     return service.find_licences(_support(request), data.holder_id_number, data.licence_type)
 
 
@@ -109,7 +102,7 @@ def attach_licence(
     authorization: str | None = Header(default=None),
 ) -> MaterialRef:
     """Store one of the citizen's e-licences as the material for a slot."""
-    _require_terminal(runtime, authorization)
+    runtime.require_terminal(authorization)
     return service.attach_licence(session, _support(request), **data.model_dump())
 
 
@@ -122,7 +115,7 @@ def start_upload(
     authorization: str | None = Header(default=None),
 ) -> UploadLink:
     """A one-time link for the citizen's phone (the kiosk shows it as a QR code)."""
-    _require_terminal(runtime, authorization)
+    runtime.require_terminal(authorization)
     ttl = request.app.state.settings.phone_upload_ttl_s
     token, url, expires_at = service.start_phone_upload(
         session, _support(request), **data.model_dump(), ttl_s=ttl
@@ -135,7 +128,7 @@ def upload_state(
     token: str, request: Request, runtime: RuntimeDep, authorization: str | None = Header(default=None)
 ) -> UploadState:
     """Whether the phone has uploaded yet (the kiosk polls this)."""
-    _require_terminal(runtime, authorization)
+    runtime.require_terminal(authorization)
     material = _support(request).uploads.uploaded(token)
     return UploadState(done=material is not None, material=material)
 

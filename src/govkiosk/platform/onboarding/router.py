@@ -8,7 +8,6 @@ from fastapi import APIRouter, Header, Query, Response, status
 from govkiosk.contracts.terminal_api import API_PREFIX, CatalogResponse
 from govkiosk.platform.accounts.authz import Perm
 from govkiosk.platform.catalog import service as catalog
-from govkiosk.platform.core.errors import Unauthenticated
 from govkiosk.platform.deps import PrincipalDep, RuntimeDep, SessionDep
 from govkiosk.platform.onboarding import offering, rates, service
 from govkiosk.platform.onboarding.schemas import (
@@ -121,9 +120,7 @@ def kiosk_catalog(
     if_none_match: str | None = Header(default=None),
 ) -> CatalogResponse | Response:
     """What this kiosk offers now, with an ETag; 304 when the kiosk already has it."""
-    terminal_id = runtime.terminal_id_from(authorization)
-    if terminal_id is None:
-        raise Unauthenticated("terminal token invalid, expired or revoked")
+    terminal_id = runtime.require_terminal(authorization)
     answer = offering.offering(session, offering.place_of(session, terminal_id))
     if if_none_match and if_none_match.strip('"') == answer.etag:
         return Response(status_code=status.HTTP_304_NOT_MODIFIED, headers={"ETag": f'"{answer.etag}"'})

@@ -1,1 +1,1 @@
-"""The common support layer (公共支撑): forms, receipts, object storage, materials, e-licences, the working-day calendar."""
+"""The common support layer (公共支撑): forms, receipts, storage, materials, e-licences, working days."""
