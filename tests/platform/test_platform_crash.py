@@ -16,18 +16,13 @@ import json
 import os
 import random
 import shutil
-import signal
-import subprocess
-import sys
 import tempfile
 import time
-import urllib.request
 import uuid
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 import httpx
 import pytest
@@ -36,7 +31,7 @@ from sqlalchemy.orm import Session
 
 from govkiosk.agent.sync.client import TerminalClient
 from govkiosk.agent.sync.outbox import Outbox, OutboxEvent, TerminalCaseChannel
-from govkiosk.contracts.terminal_api import API_PREFIX, CASES_PATH, Applicant, CaseSubmission, TokenRequest
+from govkiosk.contracts.terminal_api import API_PREFIX, CASES_PATH, Applicant, CaseSubmission
 from govkiosk.crypto import SM2KeyPair
 from govkiosk.platform.cases.models import Case
 from govkiosk.platform.catalog import service as catalog
@@ -44,7 +39,7 @@ from govkiosk.platform.catalog.schemas import ItemCreate
 from govkiosk.platform.core.actor import Actor
 from govkiosk.platform.core.clock import utcnow
 from govkiosk.platform.db.session import Database
-from tests.conftest import free_port
+from govkiosk.sim.soak import PlatformProcess, TerminalAuth, kill_after_next_commit, running_platform
 from tests.factories import build, create_terminal, create_tree
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -53,83 +48,8 @@ MIN_KILLS = 5
 UPTIME_BEFORE_KILL_S = (1.0, 3.0)
 DEADLINE_S = 240.0  # pytest's own timeout is 300 s
 PROGRESS_EVERY_S = 5.0
-SECRET = "crash-test-secret-key-0123456789"  # fixed, so tokens stay valid across restarts
 CASES_URL = API_PREFIX + CASES_PATH
 CITIZEN_ID = "44030419900101002X"
-LAST_CASE = "SELECT max(id) FROM cases"
-
-
-# --- the platform as a child process -----------------------------------------------------------
-# Start-up and shutdown copied (and trimmed) from benchmarks/common.Server, which picks a new port on every
-# start; here a restart must come back on the same port, like a supervised service.
-
-
-@dataclass
-class PlatformProcess:
-    """`govkiosk serve` in its own process group, restartable on the same port and database."""
-
-    db_url: str
-    workdir: Path
-    port: int = field(default_factory=free_port)
-    proc: subprocess.Popen[bytes] | None = None
-    starts: int = 0
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
-
-    def start(self, timeout_s: float = 60.0) -> None:
-        env = {
-            **os.environ,
-            "GOVKIOSK_SECRET_KEY": SECRET,
-            "GOVKIOSK_LOG_JSON": "false",
-            "GOVKIOSK_MATERIALS_DIR": str(self.workdir / "materials"),
-        }
-        cmd = [sys.executable, "-m", "govkiosk.cli", "serve", "--db", self.db_url, "--host", "127.0.0.1",
-               "--port", str(self.port), "--no-upgrade"]  # fmt: skip
-        with open(self.workdir / "platform.log", "ab") as log:
-            self.proc = subprocess.Popen(
-                cmd, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
-            )
-        self.starts += 1
-        self._wait_live(timeout_s)
-
-    def _wait_live(self, timeout_s: float) -> None:
-        assert self.proc is not None
-        deadline = time.monotonic() + timeout_s
-        while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                raise RuntimeError(f"platform exited with {self.proc.returncode}:\n{self.log_tail()}")
-            with contextlib.suppress(OSError), urllib.request.urlopen(self.url + "/livez", timeout=2) as r:
-                if r.status == 200:
-                    return
-            time.sleep(0.05)
-        raise RuntimeError(f"platform did not answer /livez within {timeout_s:.0f} s:\n{self.log_tail()}")
-
-    def kill(self) -> None:
-        """SIGKILL the whole process group: no shutdown handler, no flush, no rollback."""
-        proc, self.proc = self.proc, None
-        if proc is None:
-            return
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(proc.pid, signal.SIGKILL)
-        proc.wait(timeout=10)
-
-    def log_tail(self, lines: int = 30) -> str:
-        path = self.workdir / "platform.log"
-        text = path.read_text(errors="replace") if path.exists() else ""
-        return "\n".join(text.splitlines()[-lines:])
-
-
-@contextlib.contextmanager
-def running_platform(db_url: str, workdir: Path) -> Iterator[PlatformProcess]:
-    """A started platform, killed whatever happens (a failed test leaves no server behind)."""
-    platform = PlatformProcess(db_url, workdir)
-    try:
-        platform.start()
-        yield platform
-    finally:
-        platform.kill()
 
 
 # --- seed data and the kiosk side --------------------------------------------------------------
@@ -154,27 +74,6 @@ def seed(db: Database) -> Seed:
     tree = build(db, create_tree)
     terminal = build(db, create_terminal, site=tree.site_a, vendor=tree.vendor_x, public_key=key.public_hex)
     return Seed(terminal_id=terminal.id, item_id=build(db, _published_item, tree.city.id), key=key)
-
-
-class TerminalAuth:
-    """The agent's token handling: sign the platform's challenge with the terminal key; forget on 401."""
-
-    def __init__(self, terminal: TerminalClient, terminal_id: int, key: SM2KeyPair) -> None:
-        self.terminal, self.terminal_id, self.key = terminal, terminal_id, key
-        self._token: str | None = None
-        self.logins = 0
-
-    async def token(self) -> str:
-        if self._token is None:
-            challenge = (await self.terminal.challenge(self.terminal_id)).challenge
-            signature = self.key.sign(challenge.encode()).hex()
-            request = TokenRequest(terminal_id=self.terminal_id, challenge=challenge, signature=signature)
-            self._token = (await self.terminal.token(request)).access_token
-            self.logins += 1
-        return self._token
-
-    async def forget(self) -> None:
-        self._token = None
 
 
 @dataclass
@@ -227,29 +126,6 @@ async def _stopped(done: asyncio.Event, seconds: float) -> bool:
     return done.is_set()
 
 
-def kill_after_next_commit(platform: PlatformProcess, db: Database, timeout_s: float = 10.0) -> None:
-    """SIGKILL the platform as soon as a new case is committed: the case is in the database and its answer
-    may still be on its way to the kiosk, the window where a platform without idempotency would make a second
-    case from the retry. Polls as fast as it can (a raw DB-API connection, no sleep)."""
-    raw = db.engine.raw_connection()
-    try:
-        seen, deadline = _last_case(raw), time.monotonic() + timeout_s
-        while _last_case(raw) == seen and time.monotonic() < deadline:
-            pass
-        platform.kill()
-    finally:
-        raw.close()
-
-
-def _last_case(raw: Any) -> int | None:
-    cursor = raw.cursor()
-    cursor.execute(LAST_CASE)
-    (last,) = cursor.fetchone()
-    cursor.close()
-    raw.rollback()  # the next poll must see later commits (PostgreSQL: a new snapshot)
-    return last
-
-
 @dataclass
 class Kills:
     anywhere: int = 0
@@ -268,7 +144,7 @@ async def kill_repeatedly(
     kills = Kills()
     while not await _stopped(done, rng.uniform(*UPTIME_BEFORE_KILL_S)):
         if kills.total % 3:
-            await asyncio.to_thread(kill_after_next_commit, platform, db)
+            await asyncio.to_thread(kill_after_next_commit, platform, db, 10.0)
             kills.after_commit += 1
         else:
             platform.kill()
