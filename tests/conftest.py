@@ -8,6 +8,7 @@ import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 import uvicorn
@@ -20,6 +21,9 @@ from govkiosk.platform.core.settings import Settings
 from govkiosk.platform.db import migrate
 from govkiosk.platform.db.base import Base, import_all_models
 from govkiosk.platform.db.session import Database
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Browser
 
 import_all_models()
 
@@ -154,3 +158,16 @@ def artifacts_dir() -> Path:
     path = Path(__file__).resolve().parents[1] / "test-artifacts"
     path.mkdir(exist_ok=True)
     return path
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator["Browser"]:
+    """Debian's headless Chromium for one test module (tests/browser.py says how it is launched)."""
+    from playwright.sync_api import sync_playwright
+
+    from tests.browser import launch_chromium
+
+    with sync_playwright() as playwright:
+        chromium = launch_chromium(playwright)
+        yield chromium
+        chromium.close()

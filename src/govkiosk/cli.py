@@ -64,8 +64,11 @@ def agent(
     vendor: str = typer.Option("SIM", help="vendor code reported at enrollment"),
     model: str = typer.Option("SIM-KIOSK-1", help="model reported at enrollment"),
     device_port: int = typer.Option(8765, help="local device service port on 127.0.0.1 (-1: none)"),
+    ui_port: int = typer.Option(
+        -1, help="serve the kiosk UI on 127.0.0.1 at this port (0: any free; -1: none)"
+    ),
 ) -> None:
-    """Run the kiosk agent (with its local device service)."""
+    """Run the kiosk agent (with its local device service, and the kiosk UI when --ui-port is given)."""
     from govkiosk.agent.sync.runner import run_agent_cli
 
     run_agent_cli(
@@ -77,6 +80,7 @@ def agent(
         vendor=vendor,
         model=model,
         device_port=None if device_port < 0 else device_port,
+        ui_port=None if ui_port < 0 else ui_port,
     )
 
 
@@ -103,11 +107,14 @@ def demo(
     host: str = typer.Option("127.0.0.1"),
     state_dir: Path = typer.Option(Path("./demo-state")),
     fresh: bool = typer.Option(False, help="start from an empty demo database"),
+    kiosk_port: int = typer.Option(None, help="port of the first kiosk's citizen UI (default: --port + 2)"),
 ) -> None:
     """Run the platform with seeded demo data and a simulated fleet (what `make demo` runs)."""
     from govkiosk.sim.demo import run_demo
 
-    run_demo(terminals=terminals, host=host, port=port, state_dir=state_dir, fresh=fresh)
+    run_demo(
+        terminals=terminals, host=host, port=port, state_dir=state_dir, fresh=fresh, kiosk_port=kiosk_port
+    )
 
 
 @app.command()

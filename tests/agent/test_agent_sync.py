@@ -64,7 +64,7 @@ async def test_enrolls_authenticates_and_reports(tmp_path: Path) -> None:
         assert agent.online
     beat = fake.heartbeats_of(terminal_id)[-1]
     assert beat.status == "idle"
-    assert beat.installed == {"agent": __version__, "kiosk_ui": "0.0.0"}
+    assert beat.installed == {"agent": __version__}  # no kiosk UI served (no ui_port): no kiosk_ui version
     assert len(beat.peripherals) == 11 and all(p.simulated for p in beat.peripherals)
     assert beat.metrics["uptime_s"] >= 0 and beat.metrics["boots"] == 1
     saved = json.loads((tmp_path / "k1" / "state.json").read_text())

@@ -30,7 +30,7 @@ import pytest
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 
 from govkiosk.agent.devices.id_numbers import check_digit, mask
-from govkiosk.agent.sync.client import TerminalClient
+from govkiosk.agent.sync.client import PlatformUnavailable, TerminalClient
 from govkiosk.agent.sync.outbox import (
     KEY_FILE,
     QUEUED_ZH,
@@ -256,6 +256,39 @@ async def test_retry_after_and_the_other_transient_statuses(tmp_path: Path) -> N
             clock.advance(120)
         assert (await outbox.drain_once(channel)).delivered == 1
     assert outbox.pending() == []
+
+
+async def test_a_busy_platform_is_retried_after_the_time_it_asked_for(tmp_path: Path) -> None:
+    # The platform answers 503 Busy with Retry-After 2 when SQLite's writer lock is not free in time: to the
+    # token request that precedes a submission (first pass) and to the submission itself (second pass).
+    clock = Clock()
+    outbox = outbox_at(tmp_path, clock=clock, backoff_cap_s=0.5)
+    outbox.enqueue(make_submission())
+    fake = FakeCases()
+    refusals = [PlatformUnavailable("503 from /auth/challenge", retry_after=2.0)]
+    answers = [httpx.Response(503, json={"error": {"code": "busy"}}, headers={"Retry-After": "2"})]
+
+    async def token() -> str:
+        if refusals:
+            raise refusals.pop()
+        return "terminal-token"
+
+    async def reauthenticate() -> None:
+        raise AssertionError("a 503 is not an authentication failure")
+
+    def handle(request: httpx.Request) -> httpx.Response:
+        return answers.pop() if answers else fake.handle(request)
+
+    async with httpx.AsyncClient(transport=httpx.MockTransport(handle)) as http:
+        client = TerminalClient(http, "http://platform.test")
+        channel = TerminalCaseChannel(client, token=token, reauthenticate=reauthenticate)
+        for _ in range(2):
+            assert (await outbox.drain_once(channel)).retried == 1
+            [status] = outbox.pending()
+            assert 2.0 <= (status.next_attempt_at - clock.now).total_seconds() <= 2.4  # not the 0.5 s cap
+            clock.advance(2.4)
+        assert (await outbox.drain_once(channel)).delivered == 1
+    assert len(fake.cases) == 1
 
 
 async def test_network_loss_pauses_the_whole_queue_until_the_backoff_or_a_wake(tmp_path: Path) -> None:

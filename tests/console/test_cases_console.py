@@ -4,7 +4,6 @@ with screenshots for people. The data is made through the APIs, as a kiosk and a
 
 import re
 import uuid
-from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -13,7 +12,7 @@ from typing import Any
 import httpx
 import pytest
 from fastapi.testclient import TestClient
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import Browser, Page, expect
 
 from govkiosk.crypto import SM2KeyPair
 from govkiosk.crypto.signing import sign_headers
@@ -23,7 +22,6 @@ from govkiosk.platform.connectors import tasks as webhooks
 from govkiosk.platform.core.sealing import Sealer
 from govkiosk.platform.db.session import Database
 from govkiosk.platform.onboarding import tasks as checks
-from tests.browser import launch_chromium
 from tests.catalog_factories import create_department, department_token, item_body
 from tests.conftest import LivePlatform
 from tests.console.helpers import post_form, sign_in
@@ -292,14 +290,6 @@ def test_a_vendor_maintainer_opens_none_of_these_pages(client: TestClient, world
 
 
 # --- in Chromium ----------------------------------------------------------------------------------------
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with sync_playwright() as playwright:
-        chromium = launch_chromium(playwright)
-        yield chromium
-        chromium.close()
 
 
 def _sign_in(page: Page, live: LivePlatform, username: str) -> None:

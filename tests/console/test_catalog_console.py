@@ -2,14 +2,13 @@
 its actions, the 入驻率 dashboard; and once in Debian's Chromium, with screenshots for people."""
 
 import re
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
 from httpx import Response
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import Browser, Page, expect
 from sqlalchemy.orm import Session
 
 from govkiosk.platform.accounts.models import Role
@@ -20,7 +19,6 @@ from govkiosk.platform.core.actor import Actor
 from govkiosk.platform.db.session import Database
 from govkiosk.platform.onboarding import service as onboarding
 from govkiosk.platform.onboarding import tasks
-from tests.browser import launch_chromium
 from tests.conftest import LivePlatform
 from tests.console.helpers import csrf_of, post_form, sign_in
 from tests.factories import PASSWORD, Tree, build, create_tree, create_user
@@ -299,14 +297,6 @@ def test_the_rates_page_draws_one_line_per_district_with_data(
 
 
 # --- in Chromium ----------------------------------------------------------------------------------------
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with sync_playwright() as playwright:
-        chromium = launch_chromium(playwright)
-        yield chromium
-        chromium.close()
 
 
 def _sign_in(page: Page, live: LivePlatform, username: str) -> None:

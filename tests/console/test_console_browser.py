@@ -1,11 +1,10 @@
 """The console in Debian's Chromium over real HTTP, on the Shenzhen demo data, with screenshots for people."""
 
-from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import Browser, Page, expect
 from sqlalchemy.orm import Session
 
 from govkiosk.platform.core.clock import utcnow
@@ -13,7 +12,6 @@ from govkiosk.platform.orgs import service as orgs
 from govkiosk.platform.terminals import service as terminals
 from govkiosk.platform.terminals.models import Connectivity, EnrollmentState
 from govkiosk.sim import demo_data
-from tests.browser import launch_chromium
 from tests.conftest import LivePlatform
 from tests.factories import build, create_terminal
 
@@ -30,14 +28,6 @@ PERIPHERALS = [
     },
     {"device_class": "Camera", "state": "hardwareError", "simulated": True, "detail": "no frames for 30 s"},
 ]
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with sync_playwright() as playwright:
-        chromium = launch_chromium(playwright)
-        yield chromium
-        chromium.close()
 
 
 def seed_demo(session: Session) -> None:

@@ -1,12 +1,11 @@
 """The placement console page: the coverage map as inline SVG, the district table, the plan form."""
 
 import re
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
-from playwright.sync_api import Browser, expect, sync_playwright
+from playwright.sync_api import Browser, expect
 
 from govkiosk.platform.accounts.models import Role
 from govkiosk.platform.db.session import Database
@@ -14,7 +13,6 @@ from govkiosk.platform.orgs import service as orgs
 from govkiosk.platform.orgs.models import OrgKind, OrgNode
 from govkiosk.platform.terminals.models import Connectivity
 from govkiosk.sim.demo_placement import seed_placement
-from tests.browser import launch_chromium
 from tests.conftest import LivePlatform
 from tests.console.helpers import post_form, sign_in
 from tests.factories import PASSWORD, Tree, build, create_terminal, create_tree, create_user
@@ -93,14 +91,6 @@ def test_an_auditor_reads_without_the_form_and_a_vendor_is_refused(client: TestC
 
 
 # --- in Chromium ----------------------------------------------------------------------------------------
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with sync_playwright() as playwright:
-        chromium = launch_chromium(playwright)
-        yield chromium
-        chromium.close()
 
 
 @pytest.mark.browser

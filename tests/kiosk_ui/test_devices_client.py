@@ -11,11 +11,10 @@ from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import Browser, Page, expect
 
 from govkiosk.agent.devices.device_set import DeviceSet
 from govkiosk.agent.local.device_server import DeviceServer
-from tests.browser import launch_chromium
 
 pytestmark = pytest.mark.browser
 
@@ -65,14 +64,6 @@ def stack() -> Iterator[Stack]:
     loop.call_soon_threadsafe(loop.stop)
     thread.join(10)
     pages.shutdown()
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with sync_playwright() as playwright:
-        chromium = launch_chromium(playwright)
-        yield chromium
-        chromium.close()
 
 
 @pytest.fixture

@@ -165,6 +165,9 @@ class CatalogResponse(BaseModel):
 
 
 CASES_PATH = "/cases"  # POST: a citizen's submission from the kiosk (through the agent's outbox)
+SIGNATURE_SLOT = (
+    "申请人签名"  # the material slot of a signature drawn on the kiosk's screen (PNG), on any item
+)
 
 
 class Applicant(_Strict):
@@ -184,7 +187,7 @@ class MaterialRef(_Strict):
     sm3: str = Field(pattern=r"^[0-9a-f]{64}$")
     size: int = Field(ge=1)
     content_type: str = Field(max_length=100)
-    source: Literal["scan", "elicence", "phone_upload"]
+    source: Literal["scan", "elicence", "phone_upload", "signature"]
 
 
 class CaseSubmission(_Strict):
@@ -209,3 +212,52 @@ class CaseReceipt(BaseModel):
     state: str
     duplicate: bool
     promised_deadline: datetime | None = None
+
+
+class FormPrefillRequest(_Strict):
+    """The identity the kiosk established; the platform adds what the citizen's e-licences say."""
+
+    name: str = Field(min_length=1, max_length=100)
+    id_number: str = Field(pattern=r"^\d{17}[\dX]$")
+
+
+class FormPrefill(BaseModel):
+    """A form's initial data (identity fields come back for the citizen to check)."""
+
+    data: dict[str, Any]
+
+
+class FormCheckRequest(_Strict):
+    """Form data as the citizen has it; `step` limits the errors to that step's fields (None: all)."""
+
+    data: dict[str, Any] = Field(default_factory=dict)
+    step: str | None = Field(default=None, max_length=100)
+
+
+class FormProblem(BaseModel):
+    """One field's problem, in Chinese and English."""
+
+    path: str
+    code: str
+    message_zh: str
+    message_en: str
+
+
+class FormCheck(BaseModel):
+    """The problems of the data (of one step, or all) and the data with its computed fields."""
+
+    errors: list[FormProblem]
+    data: dict[str, Any]
+
+
+class Region(BaseModel):
+    """An administrative division (GB/T 2260) for a region picker."""
+
+    code: str
+    name: str
+    has_children: bool
+
+
+class RegionList(BaseModel):
+    parent: str | None
+    regions: list[Region]

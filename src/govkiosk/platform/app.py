@@ -22,6 +22,7 @@ from govkiosk.platform.cases import router as cases
 from govkiosk.platform.cases import tasks as case_tasks
 from govkiosk.platform.cases.rates_router import router as case_rates_router
 from govkiosk.platform.catalog.router import router as catalog_router
+from govkiosk.platform.catalog.router import terminal_router as forms_terminal_router
 from govkiosk.platform.configs.router import router as configs_router
 from govkiosk.platform.connectors import tasks as connector_tasks
 from govkiosk.platform.connectors.router import router as connectors_router
@@ -192,6 +193,7 @@ def create_app(settings: Settings | None = None, *, db: Database | None = None) 
         catalog_router,
         onboarding_router,
         catalog_terminal_router,
+        forms_terminal_router,
         dept_api_router,
         cases.terminal_router,
         cases.router,

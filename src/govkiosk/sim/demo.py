@@ -1,7 +1,6 @@
 """`govkiosk demo`: the platform on SQLite with seeded demo data and a simulated fleet, in one process."""
 
 import asyncio
-import contextlib
 import json
 import shutil
 import signal
@@ -10,6 +9,7 @@ from typing import Any
 
 import uvicorn
 
+from govkiosk.agent.local.ui_server import LoopbackServer  # stopped by the demo: the fleet first
 from govkiosk.crypto import write_private
 from govkiosk.platform.app import create_app
 from govkiosk.platform.core.clock import utcnow
@@ -28,14 +28,6 @@ from govkiosk.sim.fleet import Fleet
 SEED = 1
 PENDING_KIOSKS = 3  # left for an operator to approve in the console
 DEMO_PROFILE = "STANDARD"  # the fleet's SIM-C kiosks lack two of its required devices: the console shows it
-
-
-class _QuietServer(uvicorn.Server):
-    """uvicorn without its own signal handling: the demo stops the fleet first, then the server."""
-
-    @contextlib.contextmanager
-    def capture_signals(self):  # type: ignore[no-untyped-def, override]
-        yield
 
 
 def _prepare(db: Database, state_dir: Path, terminals: int) -> dict[str, Any]:
@@ -77,7 +69,9 @@ def _prepare(db: Database, state_dir: Path, terminals: int) -> dict[str, Any]:
     return secrets
 
 
-def _start_departments(db: Database, host: str, port: int) -> tuple[_QuietServer, list[DepartmentSimulator]]:
+def _start_departments(
+    db: Database, host: str, port: int
+) -> tuple[LoopbackServer, list[DepartmentSimulator]]:
     """The simulated department business systems, one HTTP server on `port`, each at its own path."""
     base = f"http://{host}:{port}"
     with db.session(write=True) as session:
@@ -94,12 +88,14 @@ def _start_departments(db: Database, host: str, port: int) -> tuple[_QuietServer
         for i, d in enumerate(played)
     ]
     config = uvicorn.Config(simulators_app(simulators), host=host, port=port, log_level="warning")
-    return _QuietServer(config), simulators
+    return LoopbackServer(config), simulators
 
 
-def _banner(host: str, port: int, secrets: dict[str, Any]) -> None:
+def _banner(host: str, port: int, secrets: dict[str, Any], kiosk_port: int | None) -> None:
     base = f"http://{host}:{port}"
     print(f"console: {base}/console/", flush=True)
+    if kiosk_port is not None:
+        print(f"kiosk: http://127.0.0.1:{kiosk_port}/ (the citizen UI of kiosk SIM-{SEED}-00000)", flush=True)
     print(f"api: {base}/api/v1 (OpenAPI: {base}/docs)", flush=True)
     if secrets.get("dept_token"):
         print(
@@ -112,9 +108,10 @@ def _banner(host: str, port: int, secrets: dict[str, Any]) -> None:
 
 
 async def _serve(
-    settings: Settings, db: Database, host: str, port: int, terminals: int, state_dir: Path, secrets: dict
-) -> None:
-    server = _QuietServer(
+    settings: Settings, db: Database, host: str, port: int, terminals: int, state_dir: Path, secrets: dict,
+    kiosk_port: int | None,
+) -> None:  # fmt: skip
+    server = LoopbackServer(
         uvicorn.Config(create_app(settings, db=db), host=host, port=port, log_level="warning")
     )
     server_task = asyncio.create_task(server.serve())
@@ -124,7 +121,8 @@ async def _serve(
         await asyncio.sleep(0.05)
     departments, simulators = _start_departments(db, host, port + 1)
     departments_task = asyncio.create_task(departments.serve())
-    _banner(host, port, secrets)
+    kiosk_port = kiosk_port if terminals else None
+    _banner(host, port, secrets, kiosk_port)
     print(
         f"department simulator: http://{host}:{port + 1}/ ({len(simulators)} departments, simulated)",
         flush=True,
@@ -141,6 +139,7 @@ async def _serve(
             state_dir / "kiosks",
             SEED,
             citizens_period_s=20.0,
+            ui_port=kiosk_port,
         )
         if terminals
         else None
@@ -159,8 +158,12 @@ async def _serve(
     print("stopped.", flush=True)
 
 
-def run_demo(*, terminals: int, host: str, port: int, state_dir: Path, fresh: bool) -> None:
-    """Seed (first time or with --fresh), serve, simulate, print the URLs and logins, stop on Ctrl-C."""
+def run_demo(
+    *, terminals: int, host: str, port: int, state_dir: Path, fresh: bool, kiosk_port: int | None = None
+) -> None:
+    """Seed (first time or with --fresh), serve, simulate, print the URLs and logins, stop on Ctrl-C; the
+    first simulated kiosk serves the citizen UI at `kiosk_port` (default: the platform's port + 2)."""
+    kiosk_port = port + 2 if kiosk_port is None else kiosk_port
     if fresh and state_dir.exists():
         shutil.rmtree(state_dir)
     state_dir.mkdir(parents=True, exist_ok=True)
@@ -176,6 +179,6 @@ def run_demo(*, terminals: int, host: str, port: int, state_dir: Path, fresh: bo
     db = Database(settings.db_url)
     secrets = _prepare(db, state_dir, terminals)
     try:
-        asyncio.run(_serve(settings, db, host, port, terminals, state_dir, secrets))
+        asyncio.run(_serve(settings, db, host, port, terminals, state_dir, secrets, kiosk_port))
     finally:
         db.dispose()

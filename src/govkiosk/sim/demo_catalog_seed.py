@@ -24,6 +24,7 @@ from govkiosk.platform.onboarding.checks import static_checks
 from govkiosk.platform.onboarding.schemas import PublishTargets
 from govkiosk.platform.orgs import service as orgs
 from govkiosk.platform.orgs.models import OrgKind, OrgNode
+from govkiosk.sim.citizen import SERVICES as KIOSK_UI_SERVICES
 from govkiosk.sim.demo_catalog import DEMO_DEPARTMENTS, DEMO_ITEMS
 
 REAL_LIST = Path(__file__).resolve().parents[4] / "shared" / "data" / "catalog" / "guangan-district-items.csv"
@@ -81,6 +82,10 @@ def seed_catalog(session: Session, city: OrgNode, *, rng: random.Random) -> None
         targets = (
             [city.id] if n % 3 else [d.id for d in rng.sample(list(districts), k=min(4, len(districts)))]
         )
+        if entry["name"] in KIOSK_UI_SERVICES:
+            targets = [
+                city.id
+            ]  # the services with form apps: every kiosk, so the demo's kiosk UI offers them
         _onboard(session, item, city, targets, fate, rng)
     _import_real_list(session, city)
 

@@ -11,7 +11,7 @@ import httpx
 
 from govkiosk.agent.devices.simulated import ALL_DEVICE_CLASSES, Fault, SimulatedDevices
 from govkiosk.agent.sync.agent import Agent, AgentOptions
-from govkiosk.agent.sync.client import PlatformRefused
+from govkiosk.agent.sync.client import PlatformRefused, PlatformUnavailable
 from govkiosk.agent.sync.outbox import new_idempotency_key
 from govkiosk.agent.sync.runner import run_until_signalled
 from govkiosk.contracts.terminal_api import API_PREFIX, Applicant, CaseSubmission, DeviceClass
@@ -93,6 +93,7 @@ class Fleet:
         progress_every_s: float | None = 10.0,
         echo: Echo | None = print,
         agent_options: dict[str, Any] | None = None,
+        ui_port: int | None = None,
     ) -> None:
         self.platform, self.seed, self.state_dir = platform, seed, state_dir
         self.chaos_period_s, self.offline_grace_s = chaos_period_s, offline_grace_s
@@ -106,6 +107,8 @@ class Fleet:
         )
         extra = dict(agent_options or {})
         self.agents = [self._agent(i, enroll_token, interval_override, extra) for i in range(terminals)]
+        if ui_port is not None and self.agents:
+            self.agents[0].options.ui_port = ui_port  # a full kiosk (SIM-A) serves the kiosk UI for people
         self.chaos = ChaosPlan(random.Random(seed), [PROFILES[self.vendor_of(i)] for i in range(terminals)])
         self._timing = random.Random(f"timing:{seed}")
         self.offline: set[int] = set()
@@ -206,19 +209,19 @@ class Fleet:
         rng = random.Random(f"citizens:{self.seed}")
         while True:
             await asyncio.sleep(period_s * rng.uniform(0.5, 1.5))
-            online = [a for a in self.agents if a.online and a.outbox is not None]
+            online = [
+                a for a in self.agents if a.online and a.outbox is not None and a.options.ui_port is None
+            ]
             if online:
                 try:
                     await self._one_citizen(rng.choice(online), rng)
-                except (httpx.HTTPError, PlatformRefused, KeyError, ValueError):
+                except (httpx.HTTPError, PlatformRefused, PlatformUnavailable, KeyError, ValueError):
                     continue  # the kiosk's token or catalog was not ready: the next citizen tries again
 
     async def _one_citizen(self, agent: Agent, rng: random.Random) -> None:
         """A citizen applies through a form at the kiosk; a bare case only where no form app is offered."""
         try:
-            visit = await scripted.serve(
-                agent, self.http, rng.choice(scripted.SERVICES), rng.choice(CITIZENS), rng
-            )
+            visit = await scripted.serve(agent, rng.choice(scripted.SERVICES), rng.choice(CITIZENS), rng)
         except scripted.NotOffered:
             visit = None
         if visit is not None:
@@ -247,8 +250,10 @@ class Fleet:
         while True:
             await asyncio.sleep(period_s * self._timing.uniform(0.8, 1.2))
             event = self.chaos.draw()
-            if event.index in self._busy or (
-                event.kind == "offline" and not self._may_go_offline(event.index)
+            if (
+                event.index in self._busy
+                or self.agents[event.index].options.ui_port is not None
+                or (event.kind == "offline" and not self._may_go_offline(event.index))
             ):
                 continue
             self._busy.add(event.index)

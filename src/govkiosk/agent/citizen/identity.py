@@ -162,10 +162,24 @@ class MobileAppIdentifier:
         scanned: BarcodeData = await _run(scanner, scanner.driver.read(), self.timeout_s)
         if scanned.symbology != "qrCode":
             raise IdentityError("code_invalid", f"symbology {scanned.symbology}")
-        claims = await self.provider.resolve(code_of(scanned.data))
+        return await self.identify_code(scanned.data, scanner_simulated=scanner.simulated)
+
+    async def identify_code(self, qr_payload: str, *, scanner_simulated: bool = False) -> IdentityResult:
+        """The identity behind a code the citizen typed (or `identify` scanned)."""
+        claims = await self.provider.resolve(code_of(qr_payload))
         log.info("identity_established method=mobile_app id=%s simulated=%s", mask(claims.id_number),
                  self.provider.simulated)  # fmt: skip
         return IdentityResult(
             name=claims.name, id_number=claims.id_number, method="mobile_app", assurance=claims.assurance,
-            simulated=scanner.simulated or self.provider.simulated,
+            simulated=scanner_simulated or self.provider.simulated,
         )  # fmt: skip
+
+
+async def read_id_number(devices: DeviceSet, *, timeout_s: float = 30.0) -> str:
+    """The ID number on the card on the reader (no photo, no face: for looking up one's own cases)."""
+    reader = _service(devices, "IdCardReader", IdCardReaderService)
+    card: IdCardData = await _run(
+        reader, reader.driver.read(with_photo=False, card_index=None, emit=_noop_emit), timeout_s
+    )
+    log.info("id_card_read id=%s", mask(card.idNumber))
+    return card.idNumber

@@ -52,6 +52,7 @@ class DeviceServer:
         self.default_timeout = default_timeout
         self._server: Server | None = None
         self._watchers: list[asyncio.Task[None]] = []
+        self._connections: set[Connection] = set()
         self.publisher = PublisherService(devices)
 
     @property
@@ -148,5 +149,19 @@ class DeviceServer:
             await websocket.close(1008, "no such service")
             return
         connection = Connection(service, websocket.send, default_timeout=self.default_timeout)
-        with contextlib.suppress(ConnectionClosed):
-            await connection.serve(websocket)
+        self._connections.add(connection)
+        try:
+            with contextlib.suppress(ConnectionClosed):
+                await connection.serve(websocket)
+        finally:
+            self._connections.discard(connection)
+
+    async def cancel_commands(self, device_classes: tuple[str, ...]) -> int:
+        """Cancel every pending command of these classes on every connection (e.g. voice guidance when the
+        citizen's session ends); how many were cancelled."""
+        cancelled = 0
+        for connection in list(self._connections):
+            if getattr(connection.service, "device_class", None) in device_classes and connection.pending:
+                cancelled += len(connection.pending)
+                await connection.cancel(list(connection.pending))
+        return cancelled

@@ -13,8 +13,10 @@ import httpx
 from pydantic import ValidationError
 
 from govkiosk import __version__
+from govkiosk.agent.citizen.desk import CitizenDesk
 from govkiosk.agent.devices.simulated import SimulatedDevices
 from govkiosk.agent.local.device_server import DeviceServer
+from govkiosk.agent.local.ui_server import UiServer
 from govkiosk.agent.sync.actions import ActionRunner, RebootRequested
 from govkiosk.agent.sync.backoff import Backoff
 from govkiosk.agent.sync.client import PlatformRefused, PlatformUnavailable, TerminalClient
@@ -32,8 +34,8 @@ from govkiosk.contracts.terminal_api import (
     TokenRequest,
 )
 
-KIOSK_UI_VERSION = "0.0.0"
 MAX_RETRY_AFTER_S = 600.0
+SESSION_DEVICE_WORK = ("Audio", "Printer")  # device classes whose pending commands a session's end cancels
 _REFUSAL_STATES: dict[str, Enrollment] = {
     "enrollment_pending": "pending",
     "terminal_rejected": "rejected",
@@ -68,6 +70,8 @@ class Agent:
         self._shared_http = http
         self.state: AgentState | None = None
         self.device_server: DeviceServer | None = None
+        self.ui_server: UiServer | None = None  # the kiosk UI and its local API, when `ui_port` is set
+        self.desk = CitizenDesk(self, timings=options.kiosk)  # the citizen session the kiosk UI drives
         self.task: asyncio.Task[None] | None = None
         self.heartbeats = 0
         self.interval_s = options.interval_override or 60.0
@@ -103,6 +107,7 @@ class Agent:
         self.log = AgentLog(self.store.log_path, echo=self.options.echo_log)
         self.outbox = Outbox(self.options.state_dir, on_event=self._outbox_event, rng=self.rng)
         self.device_server = await self._start_device_service()
+        self.ui_server = await self._start_ui()
         try:
             while True:
                 try:
@@ -118,22 +123,42 @@ class Agent:
                     )
                     await asyncio.sleep(delay)
         finally:
+            if self.ui_server is not None:
+                await self.ui_server.stop()
             if self.device_server is not None:
                 await self.device_server.stop()
             self.log.close()
 
     async def _start_device_service(self) -> DeviceServer | None:
-        """The local device service (127.0.0.1 only) over this kiosk's devices, when a port is set."""
-        if self.options.device_port is None:
+        """The local device service (127.0.0.1 only) over this kiosk's devices, when a port is set (or any
+        free port when the kiosk UI is served: the UI needs it)."""
+        port = self.options.device_port
+        if port is None and self.options.ui_port is None:
             return None
-        server = DeviceServer(
-            self.devices.device_set, port=self.options.device_port, token=self.store.device_token()
-        )
+        server = DeviceServer(self.devices.device_set, port=port or 0, token=self.store.device_token())
         await server.start()
         self.log.info(
             "device_service_started", url=server.url, simulated=self.devices.device_set.is_simulated
         )
         return server
+
+    async def _start_ui(self) -> UiServer | None:
+        """The kiosk UI server (127.0.0.1 only), when a UI port is set; its origin may open the devices."""
+        if self.options.ui_port is None:
+            return None
+        server = UiServer(self, self.desk, bundle=self.options.ui_bundle, port=self.options.ui_port)
+        await server.start()
+        devices = self.device_server
+        if devices is not None:
+            devices.extra_origins += sorted(server.origins)
+            self.desk.on_end.append(lambda: devices.cancel_commands(SESSION_DEVICE_WORK))
+        self.log.info("kiosk_ui_started", url=server.url, version=server.version)
+        return server
+
+    @property
+    def ui_version(self) -> str | None:
+        """The version of the kiosk UI bundle this agent serves (None: it serves none)."""
+        return self.ui_server.version if self.ui_server is not None else None
 
     @property
     def enrollment(self) -> Enrollment:
@@ -362,6 +387,8 @@ class Agent:
     async def _cycle(self) -> float:
         answer = await self.client.heartbeat(self._bearer(), self._heartbeat())
         self.heartbeats += 1
+        if not self._reachable and self.outbox is not None:
+            self.outbox.wake()  # the platform is back: deliver what waited, not at the end of a long backoff
         self._reachable, self._last_heartbeat_at = True, time.monotonic()
         self.interval_s = self.options.interval_override or float(answer.interval_s)
         self.log.debug("heartbeat", interval_s=answer.interval_s, actions=len(answer.actions))
@@ -380,10 +407,14 @@ class Agent:
             "outbox_pending": float(self.outbox.pending_count if self.outbox else 0),
             **host_metrics(),
         }
+        installed = {"agent": __version__}
+        if self.ui_version is not None:
+            installed["kiosk_ui"] = self.ui_version
+        in_session = self.desk.session is not None
         return HeartbeatRequest(
-            status="locked" if state.locked else "idle",
+            status="locked" if state.locked else "in_session" if in_session else "idle",
             peripherals=self.devices.report(),
-            installed={"agent": __version__, "kiosk_ui": KIOSK_UI_VERSION},
+            installed=installed,
             metrics=metrics,
             config_etag=state.config_etag,
         )

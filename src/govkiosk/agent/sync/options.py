@@ -2,8 +2,20 @@
 
 import contextlib
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
+
+
+@dataclass
+class KioskTimings:
+    """The citizen session's clocks and the waits of the kiosk UI's local API (seconds)."""
+
+    idle_s: float = 90.0
+    warn_s: float = 20.0  # the UI's countdown before the idle end
+    session_cap_s: float = 900.0
+    card_wait_s: float = 15.0  # waiting for an ID card (or a QR code) and the face
+    submit_wait_s: float = 5.0  # how long POST /submit waits for the platform before answering "queued"
+    payment_after_s: float = 4.0  # the simulated payment provider pays after this long
 
 
 @dataclass
@@ -29,6 +41,9 @@ class AgentOptions:
     device_port: int | None = (
         None  # serve the local device service on 127.0.0.1 at this port (0: any free one)
     )
+    ui_port: int | None = None  # serve the kiosk UI and its local API on 127.0.0.1 here (0: any free one)
+    ui_bundle: Path | None = None  # the kiosk UI bundle directory (None: the one packaged with govkiosk)
+    kiosk: KioskTimings = field(default_factory=KioskTimings)
 
 
 class AgentSetupError(Exception):

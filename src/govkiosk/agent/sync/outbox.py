@@ -17,7 +17,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Literal, Protocol
+from typing import Any, Literal, Protocol
 
 import httpx
 from cryptography.exceptions import InvalidTag
@@ -26,7 +26,7 @@ from pydantic import BaseModel, ValidationError
 
 from govkiosk.agent.devices.id_numbers import mask
 from govkiosk.agent.sync.backoff import Backoff
-from govkiosk.agent.sync.client import TerminalClient, parse_retry_after
+from govkiosk.agent.sync.client import PlatformUnavailable, TerminalClient, parse_retry_after
 from govkiosk.contracts.terminal_api import CASES_PATH, CaseReceipt, CaseSubmission
 
 log = logging.getLogger(__name__)
@@ -87,6 +87,7 @@ class OutboxEvent:
     item_id: int | None = None
     case_number: str | None = None
     detail: str | None = None
+    promised_deadline: datetime | None = None  # when the department promised to finish (submitted only)
 
 
 @dataclass
@@ -371,7 +372,16 @@ class Outbox:
             if number
             else ("已提交", "Submitted")
         )
-        self._emit("submitted", status.entry_id, status.item_id, zh, en, case_number=number)
+        deadline = receipt.promised_deadline if receipt else None
+        self._emit(
+            "submitted",
+            status.entry_id,
+            status.item_id,
+            zh,
+            en,
+            case_number=number,
+            promised_deadline=deadline,
+        )
 
     def _reschedule(self, entry: _EntryFile, answer: _Answer) -> None:
         status = entry.status
@@ -460,7 +470,7 @@ class Outbox:
         self._by_key.pop(self._key_of.pop(entry_id, ""), None)
 
     def _emit(
-        self, kind: EventKind, entry_id: str, item_id: int | None, zh: str, en: str, **extra: str | None
+        self, kind: EventKind, entry_id: str, item_id: int | None, zh: str, en: str, **extra: Any
     ) -> None:
         if self.on_event is not None:
             self.on_event(OutboxEvent(kind, entry_id, zh, en, item_id, **extra))
@@ -474,6 +484,8 @@ async def _post(channel: CaseChannel, submission: CaseSubmission) -> _Answer:
             if response.status_code == 401 and first:
                 await channel.reauthenticate()
                 continue
+        except PlatformUnavailable as exc:  # e.g. the token request answered 503 Busy: wait as it said
+            return _Answer("retry", error=f"{type(exc).__name__}", retry_after=exc.retry_after)
         except Exception as exc:  # network, authentication outage, anything: the entry stays and is retried
             return _Answer("retry", error=f"{type(exc).__name__}")
         return classify(response)

@@ -48,6 +48,7 @@ def run_agent_cli(
     vendor: str,
     model: str,
     device_port: int | None = 8765,
+    ui_port: int | None = None,
 ) -> None:
     """`govkiosk agent`: run one kiosk agent in the foreground."""
     options = AgentOptions(
@@ -59,6 +60,7 @@ def run_agent_cli(
         model=model,
         echo_log=True,
         device_port=device_port,
+        ui_port=ui_port,
     )
     try:
         device_set = SimulatedDevices.from_spec(devices)

@@ -25,6 +25,7 @@ from govkiosk.platform.cases.schemas import (
     DepartmentEventResult,
 )
 from govkiosk.platform.cases.states import ActorKind, CaseEvent, CaseState, transition
+from govkiosk.platform.catalog import forms
 from govkiosk.platform.catalog import service as catalog
 from govkiosk.platform.catalog.service import DepartmentCaller
 from govkiosk.platform.connectors import service as connectors
@@ -34,7 +35,7 @@ from govkiosk.platform.core.errors import InvalidInput, NotFound
 from govkiosk.platform.core.sealing import Sealer
 from govkiosk.platform.core.settings import get_settings
 from govkiosk.platform.orgs import service as orgs
-from govkiosk.platform.support.forms.definition import FormDefinition, parse_definition
+from govkiosk.platform.support.forms.definition import FormDefinition
 from govkiosk.platform.support.forms.engine import check_submission
 from govkiosk.platform.support.forms.validators import mask_id_number, validate_id_number
 from govkiosk.platform.support.receipts import ReceiptData, mask_name
@@ -161,17 +162,9 @@ def _form_of(session: Session, submission: CaseSubmission) -> FormDefinition | N
     """The form of the app the citizen used, when it has one (the engine checks it is pinned to the item)."""
     if submission.app_id is None:
         return None
-    app = catalog.get_app(session, submission.app_id)
-    if (
-        app.published_version is None
-        or app.department_id != catalog.get_item(session, submission.item_id).department_id
-    ):
-        raise InvalidInput(f"app_id: app {submission.app_id} is not published for this item")
-    raw = catalog.app_content(session, app.id, app.published_version).form_definition
-    if not raw:
-        return None
-    content, _ = catalog.item_content(session, submission.item_id, submission.item_version)
-    return parse_definition(raw, material_names=[m.name for m in content.materials])
+    return forms.published_form(
+        session, submission.app_id, item_id=submission.item_id, item_version=submission.item_version
+    )
 
 
 def submit_from_kiosk(

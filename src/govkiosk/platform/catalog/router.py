@@ -1,12 +1,21 @@
-"""Admin API of the service catalog: departments, items (with versions), apps, department tokens, export."""
+"""Admin API of the service catalog: departments, items (with versions), apps, department tokens, export;
+and the terminal API of form apps: prefill, step checks and the region table of the region picker."""
 
 from typing import Literal
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Header, Query, Request
 from pydantic import BaseModel, Field
 
+from govkiosk.contracts.terminal_api import (
+    API_PREFIX,
+    FormCheck,
+    FormCheckRequest,
+    FormPrefill,
+    FormPrefillRequest,
+    RegionList,
+)
 from govkiosk.platform.accounts.authz import Perm
-from govkiosk.platform.catalog import exporting, service
+from govkiosk.platform.catalog import exporting, forms, service
 from govkiosk.platform.catalog.schemas import (
     AppContent,
     AppCreate,
@@ -20,9 +29,10 @@ from govkiosk.platform.catalog.schemas import (
 )
 from govkiosk.platform.core.errors import InvalidInput
 from govkiosk.platform.core.pagination import Page
-from govkiosk.platform.deps import PrincipalDep, SessionDep
+from govkiosk.platform.deps import PrincipalDep, RuntimeDep, SessionDep
 
 router = APIRouter(prefix="/api/v1/catalog", tags=["catalog"])
+terminal_router = APIRouter(prefix=API_PREFIX, tags=["terminal API"])
 
 
 class TokenCreate(BaseModel):
@@ -171,3 +181,44 @@ def export(
     if format == "json":
         return exporting.to_json(items)
     return exporting.to_cpsv_ap(items, base_uri="urn:govkiosk:catalog:")
+
+
+@terminal_router.post("/forms/{app_id}/prefill", response_model=FormPrefill)
+def prefill_form(
+    app_id: int,
+    data: FormPrefillRequest,
+    request: Request,
+    session: SessionDep,
+    runtime: RuntimeDep,
+    authorization: str | None = Header(default=None),
+) -> FormPrefill:
+    """A form's initial data from the identity the kiosk verified and the citizen's e-licences."""
+    runtime.require_terminal(authorization)
+    licences = request.app.state.support.licences
+    return FormPrefill(
+        data=forms.prefill_form(session, licences, app_id, name=data.name, id_number=data.id_number)
+    )
+
+
+@terminal_router.post("/forms/{app_id}/check", response_model=FormCheck)
+def check_form(
+    app_id: int,
+    data: FormCheckRequest,
+    session: SessionDep,
+    runtime: RuntimeDep,
+    authorization: str | None = Header(default=None),
+) -> FormCheck:
+    """One step's problems (or all) and the data with its computed fields, checked as a submission is."""
+    runtime.require_terminal(authorization)
+    return forms.check_form(session, app_id, data.data, data.step)
+
+
+@terminal_router.get("/regions", response_model=RegionList)
+def regions(
+    runtime: RuntimeDep,
+    parent: str | None = Query(default=None, pattern=r"^\d{6}$"),
+    authorization: str | None = Header(default=None),
+) -> RegionList:
+    """Administrative divisions (GB/T 2260) under `parent`, the provinces without it: the region picker's."""
+    runtime.require_terminal(authorization)
+    return forms.regions(parent)

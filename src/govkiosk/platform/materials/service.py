@@ -5,16 +5,18 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
-from govkiosk.contracts.terminal_api import MaterialRef
+from govkiosk.contracts.terminal_api import SIGNATURE_SLOT, MaterialRef
 from govkiosk.platform.catalog import service as catalog
 from govkiosk.platform.core.errors import Forbidden, InvalidInput
-from govkiosk.platform.support.materials import find_slot, store_material
+from govkiosk.platform.support.materials import DEFAULT_ALLOWED, PNG, find_slot, store_material
 from govkiosk.platform.support.runtime import Support
 
 
-def _slot(session: Session, item_id: int, item_version: int, slot: str) -> str:
+def _slot(session: Session, item_id: int, item_version: int, slot: str, *, signature_ok: bool = False) -> str:
     if not catalog.version_was_published(session, item_id, item_version):
         raise InvalidInput(f"item {item_id} version {item_version} was never published")
+    if signature_ok and slot == SIGNATURE_SLOT:
+        return slot
     content, _ = catalog.item_content(session, item_id, item_version)
     return find_slot(content.materials, slot).name
 
@@ -29,11 +31,15 @@ def store_scan(
     data: bytes,
     content_type: str | None,
 ) -> MaterialRef:
-    """A document-camera scan for one material slot, checked by its magic bytes and size."""
-    name = _slot(session, item_id, item_version, slot)
+    """A document-camera scan for one material slot, checked by its magic bytes and size; the signature
+    drawn on the kiosk's screen is a PNG for `SIGNATURE_SLOT`, which every item has."""
+    name = _slot(session, item_id, item_version, slot, signature_ok=True)
+    signature = name == SIGNATURE_SLOT
     return store_material(
-        support.store, data, slot=name, source="scan", declared_type=content_type, max_bytes=support.max_bytes
-    )
+        support.store, data, slot=name, source="signature" if signature else "scan",
+        declared_type=content_type, max_bytes=support.max_bytes,
+        allowed={PNG} if signature else DEFAULT_ALLOWED,
+    )  # fmt: skip
 
 
 def find_licences(support: Support, holder_id_number: str, licence_type: str) -> list[dict]:

@@ -27,7 +27,7 @@ _LABELS = {PDF: "PDF", JPEG: "JPEG", PNG: "PNG", OFD: "OFD", HEIC: "HEIC"}
 _HEIF_BRANDS = {b"heic", b"heix", b"hevc", b"hevx", b"heim", b"heis", b"mif1", b"msf1"}
 _ZIP_SCAN_LIMIT = 1000  # names looked at in an archive; a real OFD has a handful at its root
 
-MaterialSource = Literal["scan", "elicence", "phone_upload"]
+MaterialSource = Literal["scan", "elicence", "phone_upload", "signature"]
 
 
 class MaterialRejected(InvalidInput):

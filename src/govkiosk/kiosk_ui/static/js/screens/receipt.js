@@ -1,0 +1,76 @@
+// Receipt (回执打印): prints with the printer's status shown; when the printer cannot print, the case
+// number stays on screen with a QR code and an SMS to carry it away.
+import { h, button, screen, qrFigure } from "../dom.js";
+import { has, t, text } from "../i18n.js";
+import { get, post, errorText } from "../api.js";
+import { deviceService } from "../kiosk.js";
+import { state } from "../state.js";
+import { go } from "../router.js";
+import { attachKeyboard } from "../keyboard.js";
+
+async function printerLine() {
+  const printer = deviceService("Printer");
+  const agentView = (await get("/status").catch(() => ({}))).printer || {};
+  let ok = agentView.ok ?? true;
+  let paper = agentView.paper;
+  if (printer) {
+    const status = await Promise.race([printer.status(), new Promise((r) => setTimeout(() => r(null), 800))]).catch(() => null);
+    if (status) {
+      ok = status.device === "online";
+      paper = status.supplies?.find((s) => s.name === "paper")?.level ?? paper;
+    }
+  }
+  const label = t(paper === "out" ? "receipt.paperOut" : !ok ? "receipt.printerFault" : paper === "low" ? "receipt.paperLow" : "receipt.printerOk");
+  return h("p", { class: `printer ${ok && paper !== "out" ? "ok" : "fault"}`, id: "printer-status" }, t("receipt.printer", { status: label }));
+}
+
+function smsForm(caseNumber) {
+  const phone = h("input", { id: "sms-phone", class: "input", type: "text", maxlength: 11 });
+  const result = h("p", { "aria-live": "polite" });
+  attachKeyboard(phone, "phone");
+  const send = async (event) => {
+    event.preventDefault();
+    try {
+      const answer = await post("/receipt/sms", { case_number: caseNumber, phone: phone.value });
+      result.textContent = t(answer.simulated ? "receipt.smsSentSimulated" : "receipt.smsSent");
+    } catch (error) {
+      result.textContent = errorText(error);
+    }
+  };
+  return h("form", { class: "sms", onsubmit: send },
+    h("label", { for: "sms-phone" }, t("receipt.smsLabel")), phone,
+    h("button", { type: "submit", class: "btn primary" }, t("receipt.smsSend")), result);
+}
+
+/** The printer could not print: say so, keep the number on screen, offer QR and SMS. */
+function trouble(answer, caseNumber) {
+  const reason = `receipt.reason.${answer.reason}`;
+  const fallback = answer.fallback || {};
+  return h("div", { class: "trouble", role: "alert" },
+    h("h2", {}, t("receipt.failedTitle")),
+    h("p", {}, answer.message ? text(answer.message) : t(has(reason) ? reason : "receipt.reason.other")),
+    h("p", {}, t("receipt.keepNumber")),
+    h("p", { class: "case-number", id: "fallback-number" }, fallback.case_number || caseNumber),
+    fallback.qr_svg ? qrFigure(fallback.qr_svg, t("receipt.qr")) : null,
+    fallback.sms !== false && caseNumber ? smsForm(fallback.case_number || caseNumber) : null);
+}
+
+export async function render() {
+  const result = state.result || {};
+  const body = result.case_number ? { case_number: result.case_number } : { entry_id: result.entry_id };
+  const status = await printerLine();
+  let outcome;
+  try {
+    const answer = await post("/receipt/print", body);
+    outcome = answer.printed
+      ? h("p", { class: "ok", role: "status" }, t("receipt.printed"))
+      : trouble(answer, result.case_number || result.entry_id);
+  } catch (error) {
+    outcome = trouble({ reason: error.code }, result.case_number || result.entry_id);
+  }
+  return screen(t("receipt.title"), null, status, outcome,
+    h("div", { class: "actions" },
+      button(t("receipt.evaluate"), () => go("evaluation"), { kind: "primary wide", id: "to-evaluation" }),
+      button(t("receipt.finish"), () => go("end"), { kind: "wide" })));
+}
+
