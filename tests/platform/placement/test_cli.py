@@ -85,3 +85,30 @@ def test_bad_input_exits_2_with_the_reason(tmp_path: Path) -> None:
         app, ["plan", "lscp", *_inputs(tmp_path), "--radius", "5", "--district-min", "north"]
     )
     assert bad.exit_code == 2 and "DISTRICT=N" in bad.stderr
+
+
+def test_each_kind_of_bad_input_names_its_cause_without_a_traceback(tmp_path: Path) -> None:
+    inputs = _inputs(tmp_path)
+    (tmp_path / "nocoords.csv").write_text("id,population\na,1\n")
+    (tmp_path / "words.csv").write_text("id,x,y,population\na,0,0,many\n")
+    cases = [
+        (["mclp", "--demand", str(tmp_path / "nocoords.csv"), *inputs[2:], "-p", "1", "--radius", "5"],
+         "nocoords.csv: needs columns x,y or lon,lat"),
+        (["mclp", "--demand", str(tmp_path / "words.csv"), *inputs[2:], "-p", "1", "--radius", "5"],
+         "words.csv:2: field 'population': 'many' is not a number"),
+        (["pmedian", *inputs, "-p", "1", "--district-min", "nowhere=1"],
+         "unknown district 'nowhere' (candidate sites are in: north, south)"),
+        (["mclp", *inputs, "-p", "2", "--radius", "500", "--budget", "3", "--district-min", "north=2"],
+         "budget 3 is too small for the district minimums (north=2 costs ≥ 4"),
+    ]  # fmt: skip
+    for args, message in cases:
+        result = CliRunner().invoke(app, ["plan", *args])
+        assert result.exit_code == 2, (args, result.output)
+        assert message in result.stderr
+        assert result.exception is None or isinstance(result.exception, SystemExit)
+
+
+def test_an_infeasible_plan_exits_1_and_says_which_limits_clash(tmp_path: Path) -> None:
+    result = CliRunner().invoke(app, ["plan", "lscp", *_inputs(tmp_path), "--radius", "500", "--budget", "3"])
+    assert result.exit_code == 1
+    assert "no plan meets --budget 3 together (covering every coverable demand point)" in result.stderr

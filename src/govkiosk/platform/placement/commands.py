@@ -91,10 +91,21 @@ def plan(
         report.write_text(json.dumps(full, ensure_ascii=False, indent=2))
     typer.echo(json.dumps(full, ensure_ascii=False) if as_json else summary(full))
     if result.status == "infeasible":
+        typer.echo(f"error: {infeasible_reason(model, options)}", err=True)
         raise typer.Exit(1)
 
 
 plan_app.command("plan")(plan)
+
+
+def infeasible_reason(model: Model, options: PlanOptions) -> str:
+    """Which limits could not be met together (each one alone was checked on input)."""
+    limits = [f"-p {options.p}" if options.p is not None else ""]
+    limits += [f"--budget {options.budget:g}" if options.budget is not None else ""]
+    limits += [f"--district-min {d}={n}" for d, n in sorted(options.district_min.items())]
+    asked = ", ".join(x for x in limits if x) or "no limits"
+    goal = "covering every coverable demand point" if model is Model.LSCP else "a plan"
+    return f"no plan meets {asked} together ({goal}); relax one of them"
 
 
 def summary(report: dict[str, Any]) -> str:

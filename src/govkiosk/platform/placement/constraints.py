@@ -29,6 +29,11 @@ class SideConstraints:
         code = np.full(len(sites), -1, dtype=np.int64)
         for k, name in enumerate(names):
             members = (sites.district == name) & ~sites.fixed
+            if not members.any() and options.district_min[name] > 0:
+                known = ", ".join(sorted({str(d) for d in sites.district[~sites.fixed] if d})) or "none"
+                raise PlacementInputError(
+                    f"--district-min: unknown district '{name}' (candidate sites are in: {known})"
+                )
             if members.sum() < options.district_min[name]:
                 raise PlacementInputError(
                     f"district '{name}' needs {options.district_min[name]} new sites "
@@ -40,6 +45,7 @@ class SideConstraints:
             raise PlacementInputError(
                 f"district minimums ask for {int(minimum.sum())} new sites, more than p={p}"
             )
+        _check_budget(sites, options, names)
         return cls(p, options.budget, sites.cost.astype(float), sites.fixed.copy(), code, minimum)
 
     def counts(self, is_open: np.ndarray) -> np.ndarray:
@@ -87,3 +93,19 @@ class SideConstraints:
             )
             ok &= spare[None, :] | (self.district_code[into][:, None] == code_out[None, :])
         return ok
+
+
+def _check_budget(sites: Sites, options: PlanOptions, names: list[str]) -> None:
+    """The cheapest sites meeting every district minimum must fit the budget (districts do not overlap)."""
+    if options.budget is None or not names:
+        return
+    need = {}
+    for name in names:
+        costs = np.sort(sites.cost[(sites.district == name) & ~sites.fixed])
+        need[name] = float(costs[: options.district_min[name]].sum())
+    if sum(need.values()) > options.budget + _EPS:
+        detail = ", ".join(f"{n}={options.district_min[n]} costs ≥ {c:g}" for n, c in need.items())
+        raise PlacementInputError(
+            f"budget {options.budget:g} is too small for the district minimums ({detail}; "
+            f"{sum(need.values()):g} in all)"
+        )

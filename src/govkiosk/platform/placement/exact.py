@@ -7,7 +7,7 @@ import os
 import sys
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import highspy
 import numpy as np
@@ -30,6 +30,7 @@ class Mip:
     maximize: bool = False
     offset: float = 0.0
     integral_objective: bool = False  # every feasible objective value is an integer: stop at gap < 1
+    presolve: bool = True  # off for covering models already reduced by `reduction` (HiGHS's is slow there)
 
 
 @dataclass(frozen=True)
@@ -73,37 +74,31 @@ def new_highs(time_limit: float) -> highspy.Highs:
 
 
 def load(h: highspy.Highs, mip: Mip) -> None:
-    """Pass the whole model in three bulk calls: columns, CSR rows, integrality."""
-    n = len(mip.cost)
-    empty_i, empty_f = np.zeros(0, np.int32), np.zeros(0, float)
-    h.addCols(
-        n,
-        mip.cost.astype(float),
-        mip.lower.astype(float),
-        mip.upper.astype(float),
-        0,
-        empty_i,
-        empty_i,
-        empty_f,
-    )
-    a = mip.matrix.tocsr()
+    """Pass the whole model in one call (`passModel`, column-wise CSC arrays and integrality)."""
+    a = sp.csc_matrix(mip.matrix)
     a.sum_duplicates()
-    h.addRows(
+    sense = highspy.ObjSense.kMaximize if mip.maximize else highspy.ObjSense.kMinimize
+    h.passModel(
+        a.shape[1],
         a.shape[0],
-        mip.row_lower.astype(float),
-        mip.row_upper.astype(float),
         a.nnz,
-        a.indptr[:-1].astype(np.int32),
+        int(highspy.MatrixFormat.kColwise),
+        int(sense),
+        float(mip.offset),
+        np.asarray(mip.cost, dtype=float),
+        np.asarray(mip.lower, dtype=float),
+        np.asarray(mip.upper, dtype=float),
+        np.asarray(mip.row_lower, dtype=float),
+        np.asarray(mip.row_upper, dtype=float),
+        a.indptr.astype(np.int32),
         a.indices.astype(np.int32),
         a.data.astype(float),
+        mip.integer.astype(np.int32),  # 1 = kInteger, 0 = kContinuous
     )
-    cols = np.flatnonzero(mip.integer).astype(np.int32)
-    if len(cols):
-        h.changeColsIntegrality(len(cols), cols, np.ones(len(cols), dtype=np.uint8))
-    h.changeObjectiveOffset(float(mip.offset))
-    h.changeObjectiveSense(highspy.ObjSense.kMaximize if mip.maximize else highspy.ObjSense.kMinimize)
     if mip.integral_objective:
         h.setOptionValue("mip_abs_gap", 1.0 - 1e-6)
+    if not mip.presolve:
+        h.setOptionValue("presolve", "off")
 
 
 def progress_line(message: str) -> None:
@@ -163,6 +158,27 @@ def solve(
     if start is not None and not _consistent(mip, result):
         result = _solve_once(mip, time_limit, None, progress, reject)
     return result
+
+
+@dataclass(frozen=True)
+class LpResult:
+    """The LP relaxation at optimality: its value (a bound on the MIP), primal values and reduced costs."""
+
+    objective: float
+    x: np.ndarray
+    reduced_cost: np.ndarray
+
+
+def relax(mip: Mip, time_limit: float) -> LpResult | None:
+    """Solve the LP relaxation (simplex); None unless it ends optimal."""
+    h = new_highs(time_limit)
+    load(h, replace(mip, integer=np.zeros_like(mip.integer)))
+    h.run()
+    if h.getModelStatus() != highspy.HighsModelStatus.kOptimal:
+        return None
+    solution = h.getSolution()
+    value = float(h.getInfo().objective_function_value)
+    return LpResult(value, np.array(solution.col_value), np.array(solution.col_dual))
 
 
 def _consistent(mip: Mip, result: MipResult, tol: float = 1e-6) -> bool:

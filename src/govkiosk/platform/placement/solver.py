@@ -15,6 +15,7 @@ from govkiosk.platform.placement.problem import Model, PlacementInputError, Plac
 
 HEURISTIC_SHARE = 0.1  # of the time limit, spent on the warm start before the MIP in exact mode
 MEDIAN_WARM_START = 5.0  # seconds at most: the p-median search improves on the start itself
+WARM_PATIENCE = 20  # exact mode: VNS shakes without improvement before the prover takes over (heuristic: 100)
 
 
 @dataclass
@@ -101,50 +102,41 @@ def _open_from(x: np.ndarray | None, m: int) -> np.ndarray | None:
 def _mclp(
     cover: sp.csr_matrix, w: np.ndarray, sc: SideConstraints, options: PlanOptions, exact_mode: bool
 ) -> PlanResult:
-    """Maximal covering: heuristic (greedy + swaps + VNS), then the MIP warm-started from it."""
-    search = heuristic.mclp_search(cover, w, sc)
-    share = options.time_limit * (HEURISTIC_SHARE if exact_mode else 1.0)
-    found = heuristic.run(search, share)
-    covered = float(w.sum() - found.objective)
-    if not exact_mode:
-        return _from_heuristic(Model.MCLP, found, covered)
-    mip, columns = formulations.mclp(cover, w, sc)
-    start = None
-    if found.feasible:
-        hit = np.asarray(cover[columns] @ found.is_open.astype(float)).ravel() > 0
-        start = np.concatenate([found.is_open.astype(float), hit.astype(float)])
-    solved = exact.solve(mip, options.time_limit - found.seconds, start, _label(options, "mclp"))
-    return _from_mip(Model.MCLP, solved, _open_from(solved.x, len(sc.fixed)), len(sc.fixed))
+    """Maximal covering: heuristic (greedy + swaps + VNS); exact mode proves it (`covering.prove_mclp`)."""
+    if exact_mode:
+        from govkiosk.platform.placement.covering import prove_mclp
+
+        return prove_mclp(cover, w, sc, options)
+    found = heuristic.run(heuristic.mclp_search(cover, w, sc), options.time_limit)
+    return _from_heuristic(Model.MCLP, found, float(w.sum() - found.objective))
 
 
 def _lscp(
     cover: sp.csr_matrix, w: np.ndarray, sc: SideConstraints, options: PlanOptions, exact_mode: bool
 ) -> PlanResult:
-    """Set covering: greedy cover with redundant sites dropped, then the MIP warm-started from it."""
+    """Set covering: greedy cover, redundant sites dropped; exact mode proves it (`covering.prove_lscp`)."""
+    if exact_mode:
+        from govkiosk.platform.placement.covering import prove_lscp
+
+        return prove_lscp(cover, sc, options)
     coverable = np.asarray(cover.sum(axis=1)).ravel() > 0
     found_open = heuristic.greedy_cover(cover, coverable, sc)
     new = float((found_open & ~sc.fixed).sum())
     details: dict[str, object] = {"uncoverable_points": int((~coverable).sum())}
-    if not exact_mode:
-        status = "feasible" if sc.feasible(found_open) else "infeasible"
-        return PlanResult(Model.LSCP, "heuristic", status, new, None, None, 0.0, found_open, details)
-    mip = formulations.set_cover(cover, sc)
-    start = found_open.astype(float) if sc.feasible(found_open) else None
-    solved = exact.solve(mip, options.time_limit, start, _label(options, "lscp"))
-    result = _from_mip(Model.LSCP, solved, _open_from(solved.x, len(sc.fixed)), len(sc.fixed))
-    result.details.update(details)
-    return result
+    status = "feasible" if sc.feasible(found_open) else "infeasible"
+    return PlanResult(Model.LSCP, "heuristic", status, new, None, None, 0.0, found_open, details)
 
 
 def _median(
     dist: np.ndarray, w: np.ndarray, sc: SideConstraints, options: PlanOptions, exact_mode: bool
 ) -> PlanResult:
-    """p-median: heuristic, then the truncated radius formulation deepened until it is exact."""
+    """p-median: heuristic; exact mode proves from a short warm start (`median.prove_median`)."""
     search = heuristic.median_search(dist, w, sc)
-    share = min(options.time_limit * HEURISTIC_SHARE, MEDIAN_WARM_START) if exact_mode else options.time_limit
-    found = heuristic.run(search, share)
     if not exact_mode:
+        found = heuristic.run(search, options.time_limit)
         return _from_heuristic(Model.PMEDIAN, found, found.objective)
+    share = min(options.time_limit * HEURISTIC_SHARE, MEDIAN_WARM_START)
+    found = heuristic.run(search, share, patience=WARM_PATIENCE)
     from govkiosk.platform.placement.median import prove_median
 
     return prove_median(dist, w, sc, found, options)
