@@ -1,7 +1,10 @@
 """The kiosk's catalog as the UI shows it: the offered items with their kind (a form, a print, a guide), and
 one item's guide (办事指南): conditions, materials, time limits, fees and its form."""
 
+import functools
 from typing import Any, Literal
+
+from pypinyin import Style, lazy_pinyin
 
 from govkiosk.agent.citizen.offers import FormOffer, form_offers
 from govkiosk.contracts.terminal_api import CatalogOffer, CatalogResponse
@@ -38,12 +41,29 @@ def catalog_view(catalog: CatalogResponse, *, q: str = "", category: str = "") -
     ]  # fmt: skip
     names = sorted({i["category"] for i in items})
     categories = [{"id": n, "name": {"zh": n, "en": _TOPICS_EN.get(n, n)}} for n in names]
-    wanted = q.strip().lower()
+    wanted = "".join(q.lower().split())
+    terms = {o.id: _search_terms(o) for o in catalog.offers if o.subject == "item"}
     items = [
         i for i in items
-        if (not category or i["category"] == category) and (not wanted or wanted in i["name"].lower())
+        if (not category or i["category"] == category)
+        and (not wanted or any(wanted in t for t in terms.get(i["id"], (i["name"],))))
     ]  # fmt: skip
     return {"categories": categories, "items": items}
+
+
+def _search_terms(offer: CatalogOffer) -> tuple[str, ...]:
+    """What a citizen may type to find an item: its name, department, topics and keywords (社保 finds
+    社保参保证明打印), and the name in pinyin, in full and by initials (`sbcb`, `shebao`)."""
+    content = offer.content
+    names = [offer.name, *content.get("keywords", [])]
+    words = [*names, offer.department, *content.get("topics", [])]
+    return (*(w.lower() for w in words if w), *(p for n in names for p in _pinyin(n)))
+
+
+@functools.lru_cache(maxsize=4096)
+def _pinyin(name: str) -> tuple[str, str]:
+    """A name in toneless pinyin, in full and by initials: 社会保险 → ("shehuibaoxian", "shbx")."""
+    return "".join(lazy_pinyin(name)), "".join(lazy_pinyin(name, style=Style.FIRST_LETTER))
 
 
 def _item(offer: CatalogOffer, form: FormOffer | None) -> dict[str, Any]:
