@@ -32,14 +32,17 @@ from tests.agent.fake_platform import fast_options, wait_for
 from tests.conftest import LivePlatform
 from tests.factories import PASSWORD, build, create_tree, create_user
 
+TWO_SERVICES = (FLEXIBLE_EMPLOYMENT, INSURANCE_CERTIFICATE)
 
-def seed_two_services(session: Session, city: OrgNode) -> list[int]:
-    """The two demo items onboarded as in the demo, their form apps, a kiosk profile with every device."""
+
+def seed_two_services(session: Session, city: OrgNode, names: tuple[str, ...] = TWO_SERVICES) -> list[int]:
+    """The demo items (by default the two) onboarded as in the demo, their form apps, a kiosk profile with
+    every device."""
     terminals.ensure_profile(
         session, code="ENH", name="增强型", required=list(ALL_DEVICE_CLASSES), critical=["IdCardReader"]
     )
     for entry in DEMO_ITEMS:
-        if entry["name"] not in (FLEXIBLE_EMPLOYMENT, INSURANCE_CERTIFICATE):
+        if entry["name"] not in names:
             continue
         dept = next(d for d in DEMO_DEPARTMENTS if d["name"] == entry["department"])
         department = catalog.ensure_department(
@@ -62,7 +65,8 @@ async def kiosk(
     HTTP client of the platform."""
     tree = build(live.db, create_tree)
     build(live.db, create_user, "admin", Role.PLATFORM_ADMIN, tree.city)
-    assert len(build(live.db, seed_two_services, tree.city)) == 2
+    services = options.pop("services", TWO_SERVICES)
+    assert len(build(live.db, seed_two_services, tree.city, services)) == len(services)
     agent_http = options.pop("http", None)
     async with httpx.AsyncClient(base_url=live.url, timeout=10) as http:
         token = await http.post("/api/v1/auth/token", data={"username": "admin", "password": PASSWORD})
@@ -80,23 +84,24 @@ async def kiosk(
             await wait_for(lambda: agent.terminal_id is not None, timeout=10)
             await http.post(f"/api/v1/terminals/{agent.terminal_id}/approve", headers=admin, json={})
             await wait_for(lambda: agent.online, timeout=15)
-            await until_offered(agent)
+            await until_offered(agent, services)
             yield agent, http
         finally:
             await agent.stop()
 
 
-async def until_offered(agent: Agent) -> list[CatalogOffer]:
-    """The platform learns the kiosk's devices from its heartbeats; then both forms are offered."""
+async def until_offered(agent: Agent, services: tuple[str, ...] = TWO_SERVICES) -> list[CatalogOffer]:
+    """The platform learns the kiosk's devices from its heartbeats; then the services' forms are offered."""
     for _ in range(100):
         answer = await agent.client.catalog(agent.bearer())
         offers = list(answer.offers) if answer else []
         try:
-            find_form(offers, FLEXIBLE_EMPLOYMENT), find_form(offers, INSURANCE_CERTIFICATE)
+            for service in services:
+                find_form(offers, service)
             return offers
         except NotOffered:
             await asyncio.sleep(0.1)
-    raise AssertionError("the kiosk's catalog never offered both forms")
+    raise AssertionError("the kiosk's catalog never offered the forms")
 
 
 def stored_case(live: LivePlatform, case_number: str) -> tuple[dict[str, Any], list[dict[str, Any]], str]:

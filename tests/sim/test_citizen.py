@@ -12,7 +12,7 @@ from govkiosk.agent.devices.printer import SimulatedPrinter
 from govkiosk.agent.sync.agent import Agent
 from govkiosk.crypto import sm3
 from govkiosk.platform.cases.models import Case
-from govkiosk.platform.support.elicence import WANG_FANG, ZHANG_SAN
+from govkiosk.platform.support.elicence import WANG_FANG, ZHANG_SAN, DemoCitizen
 from govkiosk.platform.support.forms.definition import FormDefinition
 from govkiosk.platform.support.forms.engine import compute, prefill, validate
 from govkiosk.platform.support.forms.examples import example_definition
@@ -21,6 +21,7 @@ from govkiosk.sim import citizen as scripted
 from govkiosk.sim.citizen import (
     FLEXIBLE_EMPLOYMENT,
     INSURANCE_CERTIFICATE,
+    MATERNITY_ALLOWANCE,
     NotOffered,
     Visit,
     answers,
@@ -93,6 +94,25 @@ async def test_insurance_certificate_print_end_to_end(live_platform: LivePlatfor
     _assert_wiped(sessions, visit)
 
 
+async def test_maternity_allowance_for_herself_and_for_his_wife_end_to_end(
+    live_platform: LivePlatform, tmp_path: Path
+) -> None:
+    services = (MATERNITY_ALLOWANCE,)
+    async with kiosk(live_platform, tmp_path / "k", services=services) as (agent, _):
+        hers = await serve(agent, MATERNITY_ALLOWANCE, WANG_FANG, random.Random(4))
+        his = await serve(agent, MATERNITY_ALLOWANCE, ZHANG_SAN, random.Random(4))
+    assert hers.outcome == "submitted" and hers.case_number and hers.materials == 2, hers  # both scans
+    data, materials, _ = stored_case(live_platform, hers.case_number)
+    assert data["claim"] == {"claimant": "self"} and data["applicant"]["name"] == WANG_FANG.name
+    assert data["delivery"]["leave_days"] >= 178  # computed: 98 national + 80 Guangdong days, at least
+    assert {m["slot"] for m in materials} == {"出生医学证明", "本人社会保障卡或银行账户信息"}
+    # he claims for his wife: her name and ID number come from their marriage e-licence (结婚证)
+    assert his.outcome == "submitted" and his.case_number, his
+    data, _, _ = stored_case(live_platform, his.case_number)
+    assert data["claim"] == {"claimant": "spouse"}
+    assert data["spouse"] == {"name": WANG_FANG.name, "id_number": WANG_FANG.id_number}
+
+
 async def _not_offered(*args: object, **kwargs: object) -> Visit:
     raise NotOffered("no form app here")
 
@@ -114,11 +134,31 @@ async def test_the_fleets_citizens_use_forms_and_fall_back_to_a_bare_case(
     assert fleet.submitted == 2 and apps == [False, True]  # one through a form app, one bare
 
 
-@pytest.mark.parametrize("service", [FLEXIBLE_EMPLOYMENT, INSURANCE_CERTIFICATE])
-def test_the_scripted_answers_pass_the_form_engine(service: str) -> None:
+@pytest.mark.parametrize(
+    ("service", "citizen"),
+    [(FLEXIBLE_EMPLOYMENT, ZHANG_SAN), (INSURANCE_CERTIFICATE, ZHANG_SAN), (MATERNITY_ALLOWANCE, WANG_FANG)],
+)
+def test_the_scripted_answers_pass_the_form_engine(service: str, citizen: DemoCitizen) -> None:
     definition = FormDefinition.model_validate(example_definition(service, item_id=1))
-    known = prefill(definition, {"name": ZHANG_SAN.name, "id_number": ZHANG_SAN.id_number}, {})
-    data = merge(answers(definition.id, ZHANG_SAN, random.Random(0), china_today()), known)
-    if service == FLEXIBLE_EMPLOYMENT:
-        data |= {"materials": {"id_card": ["key"]}, "signature": "sm3:00"}
+    known = prefill(definition, {"name": citizen.name, "id_number": citizen.id_number}, {})
+    data = merge(answers(definition.id, citizen, random.Random(0), china_today()), known)
+    if service != INSURANCE_CERTIFICATE:
+        data |= {
+            "materials": {slot: ["key"] for slot in _required_materials(definition)},
+            "signature": "sm3:00",
+        }
     assert validate(definition, compute(definition, data)) == []
+
+
+def _required_materials(definition: FormDefinition) -> list[str]:
+    return list(definition.json_schema["properties"]["materials"]["required"])
+
+
+def test_a_man_claims_maternity_allowance_for_his_wife_only_with_her_details() -> None:
+    definition = FormDefinition.model_validate(example_definition(MATERNITY_ALLOWANCE, item_id=1))
+    data = answers(definition.id, ZHANG_SAN, random.Random(0), china_today())
+    assert data["claim"] == {"claimant": "spouse"}
+    data = merge(data, prefill(definition, {"name": ZHANG_SAN.name, "id_number": ZHANG_SAN.id_number}, {}))
+    data |= {"materials": {"birth_certificate": ["key"]}, "signature": "sm3:00"}
+    # without the marriage e-licence the spouse's details are missing: the scripted citizen gives up
+    assert {e.path.split(".")[0] for e in validate(definition, compute(definition, data))} == {"spouse"}

@@ -33,14 +33,15 @@ from govkiosk.agent.sync.agent import Agent
 from govkiosk.contracts.devices import IdCardData
 from govkiosk.contracts.terminal_api import CatalogOffer, FormCheckRequest, FormPrefillRequest, MaterialRef
 from govkiosk.crypto import sm3
-from govkiosk.platform.support.elicence import DemoCitizen
+from govkiosk.platform.support.elicence import COMPANIES, DemoCitizen
 from govkiosk.platform.support.forms.validators import china_today
 
 log = logging.getLogger(__name__)
 
 FLEXIBLE_EMPLOYMENT = "灵活就业人员参保登记"
 INSURANCE_CERTIFICATE = "社会保险参保证明打印"
-SERVICES = (FLEXIBLE_EMPLOYMENT, INSURANCE_CERTIFICATE)
+MATERNITY_ALLOWANCE = "生育津贴申领"
+SERVICES = (FLEXIBLE_EMPLOYMENT, INSURANCE_CERTIFICATE, MATERNITY_ALLOWANCE)
 IDENTITY_DEVICES = ("IdCardReader", "Biometric", "Camera")
 ID_CARD = "居民身份证"
 
@@ -48,6 +49,7 @@ Outcome = Literal["submitted", "queued", "refused", "identity_failed", "abandone
 __all__ = [
     "FLEXIBLE_EMPLOYMENT",
     "INSURANCE_CERTIFICATE",
+    "MATERNITY_ALLOWANCE",
     "SERVICES",
     "FormOffer",
     "NotOffered",
@@ -247,6 +249,8 @@ async def _fill(
     if "signature" in definition.get("schema", {}).get("properties", {}):
         data["signature"] = await sign(agent.devices.device_set, session.id)
     checked = await client.check_form(token, offer.app_id, FormCheckRequest(data=data))
+    if checked.errors:  # e.g. a man claiming for his spouse without a marriage e-licence to bring her details
+        raise _Abandoned(f"form_incomplete: {checked.errors[0].path}")
     session.save_draft(offer.form_version, checked.data)
     return checked.data, refs
 
@@ -264,7 +268,34 @@ def answers(form_id: str, citizen: DemoCitizen, rng: random.Random, today: date)
         purpose = rng.choice(("residence_permit", "school", "housing", "car", "other"))
         since = today.replace(year=today.year - 1, day=1)
         return {"purpose": purpose, "period": {"from": since.isoformat(), "to": today.isoformat()}}
+    if form_id == "si-maternity-allowance":
+        return _maternity(citizen, rng, today)
     raise NotOffered(f"the scripted citizen has no answers for form {form_id}")
+
+
+def _maternity(citizen: DemoCitizen, rng: random.Random, today: date) -> dict[str, Any]:
+    """生育津贴申领: a woman claims for her own delivery, a man for his spouse's (whose details the marriage
+    e-licence prefills); the leave days are computed by the form."""
+    hospital = rng.choice(("深圳市妇幼保健院", "北京大学深圳医院", "深圳市人民医院", "香港大学深圳医院"))
+    babies = 2 if rng.random() < 0.05 else 1  # twins now and then
+    return {
+        "applicant": {"mobile": demo_mobile(rng), "employer_uscc": rng.choice(COMPANIES).uscc},
+        "claim": {"claimant": "self" if citizen.sex == "女" else "spouse"},
+        "delivery": {
+            "date": (today - timedelta(days=rng.randint(20, 120))).isoformat(),
+            "mode": rng.choice(("normal", "normal", "difficult")),
+            "hospital": hospital,
+        },
+        "children": [
+            {
+                "name": f"{citizen.name[0]}{rng.choice('安宁悦辰欣怡')}",
+                "sex": rng.choice(("male", "female")),
+                "registered": "no",
+            }
+            for _ in range(babies)
+        ],  # fmt: skip
+        "bank": {"bank_name": "中国建设银行深圳分行", "account_no": f"62170032{rng.randrange(10**11):011d}"},
+    }
 
 
 def demo_mobile(rng: random.Random) -> str:

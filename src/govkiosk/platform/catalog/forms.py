@@ -66,7 +66,20 @@ def _licence_fields(licences: LicenceLibrary, id_number: str, licence_type: str)
     if not found:
         return {}
     fields = dict(found[0].fields)
-    return {key: fields[label] for label, key in LICENCE_FIELDS.items() if label in fields}
+    known = {key: fields[label] for label, key in LICENCE_FIELDS.items() if label in fields}
+    if licence_type == "结婚证":
+        known |= _spouse(fields, id_number)
+    return known
+
+
+def _spouse(fields: dict[str, Any], id_number: str) -> dict[str, str]:
+    """The other party of a marriage certificate (男方/女方 print "name ID number") as spouse_name and
+    spouse_id_number, seen from the citizen whose ID number is given."""
+    for label in ("男方", "女方"):
+        name, _, number = str(fields.get(label, "")).rpartition(" ")
+        if name and number and number.upper() != id_number.upper():
+            return {"spouse_name": name, "spouse_id_number": number}
+    return {}
 
 
 def check_form(session: Session, app_id: int, data: dict[str, Any], step: str | None) -> FormCheck:
