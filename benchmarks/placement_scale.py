@@ -7,17 +7,19 @@ A synthetic city (deterministic seed): demand points drawn from a mixture of Gau
 populations; candidate sites drawn mostly from the same mixture, the rest uniformly. Coverage is the
 15-minute walk, a 1,000 m radius (inclusive), built sparse with a k-d tree inside `solve_plan`.
 
-Solved through the public API only: `solve_plan(problem, Model.MCLP, PlanOptions(p=500, radius=1000,
-time_limit=...), exact_mode=True)` — the heuristic (greedy + swaps + VNS) warm-starts HiGHS, which
-reports objective, dual bound and gap when it stops. The time limit is chosen so that the whole call
-(coverage + heuristic + model build + MIP) fits in 60 s; the seconds reported are the whole call.
+The city is written as CSV files and planned end to end by the command a planner runs, once per mode:
 
-Memory: peak resident set size of the process (`ru_maxrss`, HiGHS's C++ allocations included) and the
-peak of Python/numpy allocations seen by `tracemalloc` during the solve.
+    govkiosk plan mclp --demand demand.csv --candidates candidates.csv -p 500 --radius 1000 \
+        --time-limit 60 --json [--heuristic | --exact]
 
-p-median is attempted on the same problem: our exact and heuristic p-median work on a dense n × m
-distance matrix, which `distance_matrix` refuses beyond 40 M cells (here 10⁹ cells, 8 GB of float64);
-the benchmark records the refusal rather than pretending.
+The seconds reported are the wall time of that process (interpreter start, reading, coverage, solve,
+Lagrangian bound, report); `--time-limit` is meant to hold for all of it. Memory is the process's peak
+resident set size (`ru_maxrss` from `wait4`, HiGHS's allocations included). The solver's progress lines
+go to stderr as it runs.
+
+p-median is attempted in-process on the same problem: our exact and heuristic p-median work on a dense
+n × m distance matrix, which `distance_matrix` refuses beyond 40 M cells (here 10⁹ cells, 8 GB of
+float64); the benchmark records the refusal rather than pretending.
 
 `--quick`: 20,000 × 2,500 with p = 100 (same generator), for a check in seconds.
 """
@@ -25,19 +27,18 @@ the benchmark records the refusal rather than pretending.
 from __future__ import annotations
 
 import argparse
-import gc
+import csv
 import json
 import os
-import resource
+import subprocess
 import sys
+import tempfile
 import time
-import tracemalloc
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import numpy as np
-import scipy.sparse as sp
 
 from benchmarks.common import ROOT, machine_facts, progress
 from govkiosk.platform.placement.distances import coverage
@@ -56,9 +57,10 @@ SEED = 20_240_601
 BOX = (50_000.0, 30_000.0)  # metres, x × y
 RADIUS = 1_000.0  # 15 minutes' walk at 4 km/h
 PROFILES: dict[str, dict[str, Any]] = {
-    "full": {"n": 100_000, "m": 10_000, "p": 500, "time_limit": 50.0, "heuristic_s": 25.0, "bound_s": 25.0},
-    "quick": {"n": 20_000, "m": 2_500, "p": 100, "time_limit": 20.0, "heuristic_s": 8.0, "bound_s": 8.0},
+    "full": {"n": 100_000, "m": 10_000, "p": 500, "time_limit": 60.0},
+    "quick": {"n": 20_000, "m": 2_500, "p": 100, "time_limit": 20.0},
 }
+MODES = ("heuristic", "exact")
 
 
 def _mixture(
@@ -110,9 +112,24 @@ def synthetic_city(n: int, m: int, seed: int = SEED) -> PlacementProblem:
     )
 
 
-def _rss_mb() -> float:
-    """Peak resident set size of this process so far, MB (Linux reports ru_maxrss in KiB)."""
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+def write_inputs(problem: PlacementProblem, folder: Path) -> tuple[Path, Path]:
+    """The city as the CSV files `govkiosk plan` reads: demand (id,x,y,population), sites (id,x,y,type)."""
+    demand, candidates = folder / "demand.csv", folder / "candidates.csv"
+    with demand.open("w", newline="") as f:
+        out = csv.writer(f)
+        out.writerow(["id", "x", "y", "population"])
+        d = problem.demand
+        out.writerows(
+            (i, f"{x:.1f}", f"{y:.1f}", f"{w:g}") for i, (x, y), w in zip(d.ids, d.xy, d.weight, strict=True)
+        )
+    with candidates.open("w", newline="") as f:
+        out = csv.writer(f)
+        out.writerow(["id", "x", "y", "type"])
+        s = problem.sites
+        out.writerows(
+            (j, f"{x:.1f}", f"{y:.1f}", k) for j, (x, y), k in zip(s.ids, s.xy, s.kind, strict=True)
+        )
+    return demand, candidates
 
 
 def coverage_stats(problem: PlacementProblem) -> dict[str, Any]:
@@ -133,120 +150,41 @@ def coverage_stats(problem: PlacementProblem) -> dict[str, Any]:
     }
 
 
-def run_mclp(problem: PlacementProblem, p: int, time_limit: float, trace: bool) -> dict[str, Any]:
-    """The timed call: solve_plan in exact mode (heuristic warm start, HiGHS, gap reported)."""
-    gc.collect()
-    if trace:
-        tracemalloc.start()
-    rss_before = _rss_mb()
-    options = PlanOptions(p=p, radius=RADIUS, time_limit=time_limit, progress=True)
+def run_plan(demand: Path, candidates: Path, p: int, time_limit: float, mode: str) -> dict[str, Any]:
+    """`govkiosk plan mclp … --json` as a child process: its wall time, peak RSS and the JSON it prints."""
+    command = [
+        str(Path(sys.executable).parent / "govkiosk"), "plan", "mclp", "--demand", str(demand),
+        "--candidates", str(candidates), "-p", str(p), "--radius", f"{RADIUS:g}",
+        "--time-limit", f"{time_limit:g}", "--json", f"--{mode}",
+    ]  # fmt: skip
     started = time.monotonic()
-    result = solve_plan(problem, Model.MCLP, options, exact_mode=True)
-    wall = time.monotonic() - started
-    traced_peak = None
-    if trace:
-        traced_peak = tracemalloc.get_traced_memory()[1] / 1024 / 1024
-        tracemalloc.stop()
-    total = float(problem.demand.weight.sum())
-    new = int((result.is_open & ~problem.sites.fixed).sum())
+    with tempfile.TemporaryFile() as out:
+        child = subprocess.Popen(command, stdout=out, stderr=None)  # progress lines pass through
+        _, code, usage = os.wait4(child.pid, 0)
+        wall = time.monotonic() - started
+        child.returncode = os.waitstatus_to_exitcode(code)
+        out.seek(0)
+        text = out.read().decode()
+    if child.returncode != 0:
+        raise RuntimeError(f"{' '.join(command)} exited {child.returncode}: {text[-2000:]}")
+    report = json.loads(text)
+    population = report["plan"]["covered_population"] / max(report["plan"]["coverage"] or 1.0, 1e-12)
     return {
-        "model": "mclp",
+        "command": " ".join(["govkiosk", *command[1:]]),
+        "mode": mode,
         "p": p,
         "time_limit": time_limit,
-        "method": result.method,
-        "status": result.status,
-        "objective": result.objective,
-        "bound": result.bound,
-        "gap": result.gap,
-        "covered_share": None if result.objective is None else result.objective / total,
-        "new_sites": new,
+        "status": report["status"],
+        "objective": report["objective"],
+        "bound": report["bound"],
+        "gap": report["gap"],
+        "covered_share": report["objective"] / population if report["objective"] is not None else None,
+        "new_sites": len(report["sites"]),
+        "solver_seconds": report["seconds"],
         "seconds": round(wall, 2),
-        "within_60s": wall <= 60.0,
-        "peak_rss_mb_before": round(rss_before, 1),
-        "peak_rss_mb": round(_rss_mb(), 1),
-        "tracemalloc_peak_mb": None if traced_peak is None else round(traced_peak, 1),
-    }
-
-
-def lagrangian_bound(
-    cover: sp.csr_matrix, w: np.ndarray, p: int, incumbent: float, seconds: float
-) -> dict[str, Any]:
-    """A valid upper bound on MCLP by subgradient optimisation of its Lagrangian relaxation.
-
-    Relaxing c_i ≤ Σ_j a_ij y_j with λ_i ≥ 0 leaves max Σ (w_i − λ_i) c_i + Σ_j (Aᵀλ)_j y_j, Σ y ≤ p,
-    solved by inspection: L(λ) = Σ max(0, w − λ) + the p largest positive (Aᵀλ)_j. Every λ ≥ 0 gives an
-    upper bound (the best one equals the LP relaxation's); `incumbent` steers the step length only.
-    """
-    started = time.monotonic()
-    keep = (np.diff(cover.indptr) > 0) & (w > 0)
-    a = cover[keep].astype(np.float64).tocsr()
-    at = a.T.tocsr()
-    wk = w[keep].astype(np.float64)
-    lam = 0.5 * wk
-    # L(0) = Σ w (all coverable demand covered) is the trivial bound; subgradient steps only improve on it.
-    best, theta, idle, iterations = float(wk.sum()), 2.0, 0, 0
-    while time.monotonic() - started < seconds and theta > 1e-4:
-        iterations += 1
-        s = at @ lam
-        top = np.argpartition(-s, p - 1)[:p] if p < len(s) else np.arange(len(s))
-        top = top[s[top] > 0]
-        value = float(np.maximum(wk - lam, 0.0).sum() + s[top].sum())
-        if value < best - 1e-9 * abs(best if np.isfinite(best) else 1.0):
-            best, idle = value, 0
-        else:
-            idle += 1
-            if idle >= 20:
-                theta, idle = theta / 2, 0
-        y = np.zeros(len(s))
-        y[top] = 1.0
-        g = (wk > lam).astype(np.float64) - a @ y  # subgradient of −L: step against (Ay − c)
-        norm = float(g @ g)
-        if norm == 0:
-            break
-        lam = np.maximum(0.0, lam + theta * (value - incumbent) / norm * g)
-    return {"bound": best, "iterations": iterations, "seconds": round(time.monotonic() - started, 2)}
-
-
-def run_fallback(
-    problem: PlacementProblem, p: int, heuristic_s: float, bound_s: float, trace: bool
-) -> dict[str, Any]:
-    """The heuristic through solve_plan (exact_mode=False), then a Lagrangian bound for its gap."""
-    gc.collect()
-    if trace:
-        tracemalloc.start()
-    options = PlanOptions(p=p, radius=RADIUS, time_limit=heuristic_s)
-    started = time.monotonic()
-    result = solve_plan(problem, Model.MCLP, options, exact_mode=False)
-    heuristic_wall = time.monotonic() - started
-    assert result.objective is not None
-    cover = coverage(problem, RADIUS)
-    lag = lagrangian_bound(cover, problem.demand.weight, p, result.objective, bound_s)
-    wall = time.monotonic() - started
-    traced_peak = None
-    if trace:
-        traced_peak = tracemalloc.get_traced_memory()[1] / 1024 / 1024
-        tracemalloc.stop()
-    bound = lag["bound"]
-    total = float(problem.demand.weight.sum())
-    return {
-        "model": "mclp",
-        "p": p,
-        "method": "heuristic (solve_plan exact_mode=False) + Lagrangian bound (this script)",
-        "heuristic_time_limit": heuristic_s,
-        "heuristic_seconds": round(heuristic_wall, 2),
-        "bound_time_limit": bound_s,
-        "bound_seconds": lag["seconds"],
-        "bound_iterations": lag["iterations"],
-        "status": result.status,
-        "objective": result.objective,
-        "bound": bound,
-        "gap": (bound - result.objective) / max(1.0, abs(result.objective)),
-        "covered_share": result.objective / total,
-        "new_sites": int((result.is_open & ~problem.sites.fixed).sum()),
-        "seconds": round(wall, 2),
-        "within_60s": wall <= 60.0,
-        "peak_rss_mb": round(_rss_mb(), 1),
-        "tracemalloc_peak_mb": None if traced_peak is None else round(traced_peak, 1),
+        "within_time_limit": wall <= time_limit,
+        "peak_rss_mb": round(usage.ru_maxrss / 1024, 1),  # Linux: KiB
+        "details": report["details"],
     }
 
 
@@ -262,33 +200,31 @@ def try_median(problem: PlacementProblem, p: int) -> dict[str, Any]:
             "objective": result.objective, "seconds": round(result.seconds, 2)}  # fmt: skip
 
 
-def table(cov: dict[str, Any], row: dict[str, Any], median: dict[str, Any], shape: str) -> str:
-    gap = "—" if row["gap"] is None else f"{100 * row['gap']:.4f} %"
-    share = "—" if row["covered_share"] is None else f"{100 * row['covered_share']:.2f} %"
+def table(cov: dict[str, Any], rows: list[dict[str, Any]], median: dict[str, Any], shape: str) -> str:
     lines = [
-        f"instance            {shape}, radius {RADIUS:g} m, coverage nnz {cov['nonzeros']:,} "
-        f"({cov['sites_per_point_mean']} sites/point)",
-        f"MCLP p={row['p']:<4d}         {row['status']} ({row['method']}) in {row['seconds']:.1f} s "
-        f"(time limit {row['time_limit']:g} s)",
-        f"  objective         {row['objective']:,.0f} covered ({share})",
-        f"  bound             {row['bound'] if row['bound'] is None else format(row['bound'], ',.0f')}",
-        f"  gap               {gap}",
-        f"  peak RSS          {row['peak_rss_mb']:,.0f} MB "
-        f"(before the solve {row['peak_rss_mb_before']:,.0f} MB)",
-        f"  tracemalloc peak  {row['tracemalloc_peak_mb']} MB (Python/numpy allocations only)",
+        f"instance   {shape}, radius {RADIUS:g} m, coverage nnz {cov['nonzeros']:,} "
+        f"({cov['sites_per_point_mean']} sites/point), coverable {cov['coverable_population']:,.0f}",
     ]
+    for row in rows:
+        gap = "—" if row["gap"] is None else f"{100 * row['gap']:.3f} %"
+        bound = "—" if row["bound"] is None else f"{row['bound']:,.0f}"
+        lines.append(
+            f"MCLP p={row['p']} --{row['mode']:<9} {row['status']:<10} {row['seconds']:6.1f} s "
+            f"(limit {row['time_limit']:g} s)  objective {row['objective']:,.0f} "
+            f"({100 * row['covered_share']:.2f} %)  bound {bound}  gap {gap}  "
+            f"peak RSS {row['peak_rss_mb']:,.0f} MB"
+        )
     if median["ran"]:
-        lines.append(f"p-median p={median['p']}       {median['status']} objective {median['objective']}")
+        lines.append(f"p-median p={median['p']}: {median['status']} objective {median['objective']}")
     else:
-        lines.append(f"p-median p={median['p']}       not run: {median['reason']}")
+        lines.append(f"p-median p={median['p']}: not run: {median['reason']}")
     return "\n".join(lines)
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="20,000 × 2,500, p = 100")
-    parser.add_argument("--time-limit", type=float, default=None, help="solve_plan time limit, seconds")
-    parser.add_argument("--no-tracemalloc", action="store_true", help="skip tracemalloc during the solve")
+    parser.add_argument("--time-limit", type=float, default=None, help="govkiosk plan --time-limit, seconds")
     parser.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results" / "placement_scale.json")
     args = parser.parse_args()
     profile_name = "quick" if args.quick else "full"
@@ -304,31 +240,21 @@ def main() -> int:
     progress(f"  coverage within {RADIUS:g} m: {cov['nonzeros']:,} pairs, {cov['sites_per_point_mean']} "
              f"sites per point, {cov['uncoverable_points']:,} points uncoverable, built in "
              f"{cov['build_seconds']} s")  # fmt: skip
-    progress(f"MCLP p={prof['p']}, exact mode, time limit {limit:g} s (HiGHS progress on stderr)")
-    row = run_mclp(problem, prof["p"], limit, trace=not args.no_tracemalloc)
-    progress(f"  {row['status']} ({row['method']}) in {row['seconds']} s: objective {row['objective']}, "
-             f"bound {row['bound']}, gap {row['gap']}, peak RSS {row['peak_rss_mb']} MB")  # fmt: skip
-    progress(
-        f"MCLP p={prof['p']}: heuristic ({prof['heuristic_s']:g} s) + Lagrangian bound "
-        f"({prof['bound_s']:g} s)"
-    )
-    fallback = run_fallback(problem, prof["p"], prof["heuristic_s"], prof["bound_s"], not args.no_tracemalloc)
-    progress(f"  {fallback['status']} in {fallback['seconds']} s: objective {fallback['objective']}, "
-             f"bound {fallback['bound']:.0f}, gap {100 * fallback['gap']:.3f} %, "
-             f"peak RSS {fallback['peak_rss_mb']} MB")  # fmt: skip
+    rows = []
+    with tempfile.TemporaryDirectory() as folder:
+        demand, candidates = write_inputs(problem, Path(folder))
+        for mode in MODES:
+            progress(
+                f"govkiosk plan mclp -p {prof['p']} --time-limit {limit:g} --{mode} (progress on stderr)"
+            )
+            row = run_plan(demand, candidates, prof["p"], limit, mode)
+            progress(f"  {row['status']} in {row['seconds']} s: objective {row['objective']}, "
+                     f"bound {row['bound']}, gap {row['gap']}, peak RSS {row['peak_rss_mb']} MB")  # fmt: skip
+            rows.append(row)
     progress(f"p-median p={prof['p']} through the same API")
     median = try_median(problem, prof["p"])
     progress(f"  {'ran' if median['ran'] else 'not run: ' + median['reason']}")
-    shape = f"{prof['n']:,} × {prof['m']:,}"
-    print(table(cov, row, median, shape))
-    print(
-        f"MCLP p={fallback['p']} fallback: heuristic {fallback['heuristic_seconds']} s + Lagrangian bound "
-        f"{fallback['bound_seconds']} s ({fallback['bound_iterations']} iterations) "
-        f"= {fallback['seconds']} s\n"
-        f"  objective {fallback['objective']:,.0f} ({100 * fallback['covered_share']:.2f} %), "
-        f"bound {fallback['bound']:,.0f}, gap {100 * fallback['gap']:.3f} %, "
-        f"peak RSS {fallback['peak_rss_mb']:,.0f} MB, tracemalloc peak {fallback['tracemalloc_peak_mb']} MB"
-    )
+    print(table(cov, rows, median, f"{prof['n']:,} × {prof['m']:,}"))
     payload = {
         "benchmark": "placement_scale",
         "profile": profile_name,
@@ -346,10 +272,8 @@ def main() -> int:
             "generate_seconds": round(generate_s, 2),
         },
         "coverage": cov,
-        "mclp": row,
-        "mclp_fallback": fallback,
+        "mclp": rows,
         "pmedian": median,
-        "peak_rss_mb_process": round(_rss_mb(), 1),
     }
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(payload, indent=2, ensure_ascii=False) + "\n")

@@ -14,12 +14,15 @@ from dataclasses import replace
 import numpy as np
 import scipy.sparse as sp
 
-from govkiosk.platform.placement import exact, formulations, heuristic, reduction
+from govkiosk.platform.placement import covering_bound, exact, formulations, heuristic, reduction
 from govkiosk.platform.placement.constraints import SideConstraints
 from govkiosk.platform.placement.problem import Model, PlanOptions
 from govkiosk.platform.placement.solver import HEURISTIC_SHARE, WARM_PATIENCE, PlanResult
 
-MIP_NONZEROS = 2_000_000  # above this (reduced) the LP alone outlasts a minute: search and bound trivially
+MIP_NONZEROS = 2_000_000  # above this (reduced) the LP alone outlasts a minute: search, Lagrangian bound
+SEARCH_END = 0.85  # city scale: the search stops at this share of the time limit, the bound works until…
+BOUND_END = 0.97  # …this share; the rest is left for the caller's report
+LP_END = 0.5  # the LP relaxation must be solved by this share of the time limit, or the search takes over
 
 
 def prove_mclp(cover: sp.csr_matrix, w: np.ndarray, sc: SideConstraints, options: PlanOptions) -> PlanResult:
@@ -31,19 +34,25 @@ def prove_mclp(cover: sp.csr_matrix, w: np.ndarray, sc: SideConstraints, options
     coverable = constant + float(reduced.weight.sum())
     floor = 1e-9 * max(1.0, coverable)  # uncovered weight: nothing left to gain below this
     share = options.time_limit * HEURISTIC_SHARE
-    found = heuristic.run(search, share, patience=0, floor=floor)  # greedy and swaps: often enough
+    report = vns_ticker(search, coverable, "mclp warm start") if options.progress else None
+    found = heuristic.run(
+        search, share, patience=0, floor=floor, report=report
+    )  # greedy and swaps: often enough
     details = _details(reduced, cover, found.seconds)
     if found.feasible and found.objective <= floor:  # nobody coverable is left out: the bound is met
         details["prover"] = "coverage bound"
         plan = reduced.plan(found.is_open, sc.fixed)
         return _result(Model.MCLP, "optimal", coverable, coverable, plan, started, details)
-    if (
-        reduced.matrix.nnz > MIP_NONZEROS
-    ):  # HiGHS would not get through the LP in time: search, bound trivially
-        return _search_only(search, found, reduced, sc, coverable, options.time_limit, started, details)
+    if reduced.matrix.nnz > MIP_NONZEROS:  # HiGHS would not get through the LP in time
+        return _search_and_bound(search, found, reduced, constant, sc.fixed, options, started, details)
     mip, _ = _mclp_mip(reduced, constant)
     best = found.is_open if found.feasible else None
-    lp = exact.relax(mip, options.time_limit - (time.monotonic() - started)) if best is not None else None
+    lp = None
+    if best is not None:
+        lp = exact.relax(mip, LP_END * options.time_limit - (time.monotonic() - started))
+        if lp is None:  # a degenerate LP outlasting its share: search on, bound by Lagrangian relaxation
+            details["lp"] = "not solved within its share of the time limit"
+            return _search_and_bound(search, found, reduced, constant, sc.fixed, options, started, details)
     fixed_bound = -np.inf
     if lp is not None and best is not None:
         best = _round_lp(search, lp.x[: len(reduced.sites)], best)
@@ -70,23 +79,81 @@ def prove_mclp(cover: sp.csr_matrix, w: np.ndarray, sc: SideConstraints, options
     return _from_mip(Model.MCLP, solved, reduced, sc, started, details)
 
 
-def _search_only(
+def _search_and_bound(
     search: heuristic.Search,
     found: heuristic.HeuristicResult,
     reduced: reduction.ReducedCover,
-    sc: SideConstraints,
-    coverable: float,
-    time_limit: float,
+    constant: float,
+    fixed: np.ndarray,
+    options: PlanOptions,
     started: float,
     details: dict[str, object],
 ) -> PlanResult:
-    """City scale: VNS for the time left; the bound is every coverable person (valid, if loose)."""
-    deadline = started + 0.95 * time_limit
-    plan = heuristic.vns(search, found.is_open, deadline) if found.feasible else found.is_open
+    """City scale: VNS for most of the time left, then the Lagrangian bound (`covering_bound`) for the gap."""
+    limit = options.time_limit
+    coverable = constant + float(reduced.weight.sum())
+    report = vns_ticker(search, coverable, "mclp search") if options.progress else None
+    plan = found.is_open
+    if found.feasible:
+        plan = heuristic.vns(search, plan, started + SEARCH_END * limit, report=report)
     value = coverable - search.value(plan) if found.feasible else None
-    details["prover"] = "coverage bound"
+    bound = coverable
+    if found.feasible:
+        bound, facts = _lagrangian(reduced, constant, plan, started + BOUND_END * limit, options.progress)
+        details.update(facts)
+    details["prover"] = "lagrangian bound"
     details["skipped_mip_nonzeros"] = int(reduced.matrix.nnz)
-    return _result(Model.MCLP, "time_limit", value, coverable, reduced.plan(plan, sc.fixed), started, details)
+    status = "optimal" if value is not None and _closed(value, bound, reduced.weight) else "time_limit"
+    return _result(Model.MCLP, status, value, bound, reduced.plan(plan, fixed), started, details)
+
+
+def bound_plan(
+    cover: sp.csr_matrix,
+    w: np.ndarray,
+    sc: SideConstraints,
+    is_open: np.ndarray,
+    deadline: float,
+    progress: bool,
+) -> tuple[float, dict[str, object]]:
+    """An upper bound on the population any plan covers, seeded by a heuristic's plan (`covering_bound`)."""
+    reduced = reduction.for_mclp(cover, w, sc)
+    constant = float(w[_covered_by_existing(cover, sc)].sum())
+    return _lagrangian(reduced, constant, reduced.start(is_open), deadline, progress)
+
+
+def _lagrangian(
+    reduced: reduction.ReducedCover, constant: float, plan: np.ndarray, deadline: float, progress: bool
+) -> tuple[float, dict[str, object]]:
+    """The Lagrangian bound of a reduced model plus its constant, never above every coverable person."""
+    ticker = exact.Ticker("mclp bound") if progress else None
+
+    def report(bound: float, steps: int) -> None:
+        if ticker is not None:
+            ticker(f"bound {constant + bound:,.0f} after {steps} subgradient steps")
+
+    found = covering_bound.mclp_bound(
+        reduced.matrix, reduced.weight, reduced.sc, plan, deadline, report=report
+    )
+    coverable = constant + float(reduced.weight.sum())
+    facts: dict[str, object] = {"bound_steps": found.iterations, "bound_seconds": round(found.seconds, 3)}
+    return min(coverable, constant + found.value), facts
+
+
+def vns_ticker(search: heuristic.Search, total: float, label: str) -> heuristic.Report:
+    """Progress of a search as covered weight (`total` − uncovered), a line every 2 s at most."""
+    ticker = exact.Ticker(label)
+
+    def report(plan: np.ndarray) -> None:
+        if ticker.due():  # pricing the plan costs a product over the whole matrix: only when printed
+            ticker.say(f"best {total - search.value(plan):,.0f} covered")
+
+    return report
+
+
+def _closed(value: float, bound: float, w: np.ndarray) -> bool:
+    """Whether no plan can beat `value` by more than rounding (under 1 when weights are integers)."""
+    integral = bool(np.all(w == np.round(w)))
+    return bound - value < (1.0 - 1e-6 if integral else 1e-7 * max(1.0, abs(bound)))
 
 
 def _mclp_mip(reduced: reduction.ReducedCover, constant: float) -> tuple[exact.Mip, np.ndarray]:

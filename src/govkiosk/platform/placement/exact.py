@@ -106,6 +106,29 @@ def progress_line(message: str) -> None:
     print(message, file=sys.stderr, flush=True)
 
 
+class Ticker:
+    """At most one progress line every `every` seconds, with the time since the ticker was made."""
+
+    def __init__(self, label: str, every: float = 2.0) -> None:
+        self.label, self.every = label, every
+        self.started = self.last = time.monotonic()
+
+    def due(self) -> bool:
+        """Whether a line is due now (and, if so, the clock restarts)."""
+        now = time.monotonic()
+        if now - self.last < self.every:
+            return False
+        self.last = now
+        return True
+
+    def __call__(self, message: str) -> None:
+        if self.due():
+            self.say(message)
+
+    def say(self, message: str) -> None:
+        progress_line(f"[{time.monotonic() - self.started:6.1f}s] {self.label}: {message}")
+
+
 class ProgressLine:
     """A periodic stderr line during long solves: elapsed, best objective, bound, gap."""
 

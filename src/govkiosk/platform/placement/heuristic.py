@@ -19,6 +19,7 @@ from govkiosk.platform.placement.constraints import SideConstraints
 SwapPricer = Callable[[np.ndarray, np.ndarray, np.ndarray], np.ndarray]
 Objective = Callable[[np.ndarray], float]  # to minimise
 AddPricer = Callable[[np.ndarray, np.ndarray], np.ndarray]  # objective decrease of opening each of `into`
+Report = Callable[[np.ndarray], None]  # progress: called with the current plan (cheap unless it prints)
 
 
 @dataclass(frozen=True)
@@ -148,14 +149,16 @@ def center_search(dist: np.ndarray, sc: SideConstraints) -> Search:
     return Search(value, price, add, sc)
 
 
-def greedy(search: Search, start: np.ndarray) -> np.ndarray:
-    """Add the best affordable site while slots remain and adding still helps."""
+def greedy(search: Search, start: np.ndarray, report: Report | None = None) -> np.ndarray:
+    """Add the best affordable site while slots remain and adding still helps; `report(plan)` per step."""
     is_open = start.copy()
     sc = search.sc
     while sc.p is None or int((is_open & ~sc.fixed).sum()) < sc.p:
         into = np.flatnonzero(sc.addable(is_open))
         if not len(into):
             break
+        if report is not None:
+            report(is_open)
         gains = search.add(is_open, into)
         owed = len(sc.district_min) and (sc.counts(is_open) < sc.district_min).any()
         if gains.max() <= 0 and not owed:
@@ -164,11 +167,15 @@ def greedy(search: Search, start: np.ndarray) -> np.ndarray:
     return is_open
 
 
-def local_search(search: Search, is_open: np.ndarray, deadline: float) -> np.ndarray:
-    """Best-improvement swaps until no swap improves or time runs out."""
+def local_search(
+    search: Search, is_open: np.ndarray, deadline: float, report: Report | None = None
+) -> np.ndarray:
+    """Best-improvement swaps until no swap improves or time runs out; `report(plan)` before each step."""
     is_open = is_open.copy()
     sc = search.sc
     while time.monotonic() < deadline:
+        if report is not None:
+            report(is_open)
         out = np.flatnonzero(is_open & ~sc.fixed)
         into = np.flatnonzero(~is_open & ~sc.fixed)
         if not len(out) or not len(into):
@@ -191,15 +198,18 @@ def vns(
     k_max: int = 5,
     patience: int = 100,
     floor: float = -np.inf,
+    report: Report | None = None,
 ) -> np.ndarray:
     """Variable neighbourhood search: shake by k random feasible swaps, descend, keep improvements.
 
     Stops at the deadline, after `patience` shakes in a row that found nothing better, or on reaching
-    `floor` (a value no plan can beat, e.g. no uncovered demand).
+    `floor` (a value no plan can beat, e.g. no uncovered demand). `report(best plan)` follows every descent.
     """
     rng = np.random.default_rng(seed)
-    best = local_search(search, start, deadline)
+    best = local_search(search, start, deadline, report)
     best_value, k, idle = search.value(best), 1, 0
+    if report is not None:
+        report(best)
     while time.monotonic() < deadline and idle < patience and best_value > floor:
         trial = local_search(search, _shake(search.sc, best, k, rng), deadline)
         trial_value = search.value(trial)
@@ -207,6 +217,8 @@ def vns(
             best, best_value, k, idle = trial, trial_value, 1, 0
         else:
             k, idle = k % k_max + 1, idle + 1
+        if report is not None:
+            report(best)
     return best
 
 
@@ -228,13 +240,19 @@ def _shake(sc: SideConstraints, is_open: np.ndarray, k: int, rng: np.random.Gene
 
 
 def run(
-    search: Search, time_limit: float, *, seed: int = 0, patience: int = 100, floor: float = -np.inf
+    search: Search,
+    time_limit: float,
+    *,
+    seed: int = 0,
+    patience: int = 100,
+    floor: float = -np.inf,
+    report: Report | None = None,
 ) -> HeuristicResult:
     """Greedy, then VNS (until `floor` if reached); the result says whether it meets the side constraints."""
     started = time.monotonic()
     deadline = started + max(0.0, time_limit)
-    start = greedy(search, search.sc.fixed.copy())
-    is_open = vns(search, start, deadline, seed=seed, patience=patience, floor=floor)
+    start = greedy(search, search.sc.fixed.copy(), report)
+    is_open = vns(search, start, deadline, seed=seed, patience=patience, floor=floor, report=report)
     return HeuristicResult(
         is_open, search.value(is_open), time.monotonic() - started, search.sc.feasible(is_open)
     )

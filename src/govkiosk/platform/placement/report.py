@@ -6,6 +6,7 @@ import math
 from typing import Any
 
 import numpy as np
+import scipy.sparse as sp
 from scipy.spatial import cKDTree
 
 from govkiosk.platform.placement.distances import EARTH_RADIUS_M, _unit_xyz, coverage, distance_matrix
@@ -26,8 +27,12 @@ def nearest_distance(problem: PlacementProblem, is_open: np.ndarray) -> np.ndarr
     return distance_matrix(problem)[:, is_open].min(axis=1)
 
 
-def network_figures(problem: PlacementProblem, is_open: np.ndarray, radius: float | None) -> dict[str, Any]:
-    """Population covered within the radius (overall and by district), mean and max distance."""
+def network_figures(
+    problem: PlacementProblem, is_open: np.ndarray, radius: float | None, cover: sp.csr_matrix | None = None
+) -> dict[str, Any]:
+    """Population covered within the radius (overall and by district), mean and max distance.
+
+    `cover` (the coverage at `radius`, if the caller has it) saves building it again."""
     w = problem.demand.weight
     nearest = nearest_distance(problem, is_open)
     reachable = np.isfinite(nearest)
@@ -38,7 +43,8 @@ def network_figures(problem: PlacementProblem, is_open: np.ndarray, radius: floa
         "unreachable_population": float(w[~reachable].sum()),
     }
     if radius is not None:
-        covered = np.asarray(coverage(problem, radius)[:, is_open].sum(axis=1)).ravel() > 0
+        cover = coverage(problem, radius) if cover is None else cover
+        covered = np.asarray(cover[:, is_open].sum(axis=1)).ravel() > 0
         figures["radius"] = radius
         figures["covered_population"] = float(w[covered].sum())
         figures["coverage"] = float(w[covered].sum() / w.sum()) if w.sum() > 0 else None
@@ -75,8 +81,9 @@ def build_report(problem: PlacementProblem, result: PlanResult, options: PlanOpt
     sites = problem.sites
     new = np.flatnonzero(result.is_open & ~sites.fixed)
     radius = options.radius
-    plan = network_figures(problem, result.is_open, radius)
-    current = network_figures(problem, sites.fixed.copy(), radius)
+    cover = coverage(problem, radius) if radius is not None else None
+    plan = network_figures(problem, result.is_open, radius, cover)
+    current = network_figures(problem, sites.fixed.copy(), radius, cover)
     return {
         "problem": problem.name,
         "model": result.model.value,

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import scipy.sparse as sp
@@ -58,14 +58,17 @@ def _radius(options: PlanOptions, model: Model) -> float:
 def solve_plan(
     problem: PlacementProblem, model: Model, options: PlanOptions, *, exact_mode: bool = True
 ) -> PlanResult:
-    """Solve one model on one problem; exact mode proves optimality with HiGHS within the time limit."""
+    """Solve one model on one problem; exact mode proves optimality with HiGHS within the time limit.
+
+    The time limit covers the whole call: building the coverage or distances counts against it."""
     started = time.monotonic()
     p = required_p(problem, options, model)
     sc = SideConstraints.build(problem.sites, options, p)
     w = problem.demand.weight
     if model in (Model.MCLP, Model.LSCP):
         cover = coverage(problem, _radius(options, model))
-        result = (_mclp if model is Model.MCLP else _lscp)(cover, w, sc, options, exact_mode)
+        left = replace(options, time_limit=max(0.0, options.time_limit - (time.monotonic() - started)))
+        result = (_mclp if model is Model.MCLP else _lscp)(cover, w, sc, left, exact_mode)
     elif options.capacitated and model is Model.PMEDIAN:
         result = _capacitated_median(problem, w, sc, options)
     else:
@@ -102,13 +105,24 @@ def _open_from(x: np.ndarray | None, m: int) -> np.ndarray | None:
 def _mclp(
     cover: sp.csr_matrix, w: np.ndarray, sc: SideConstraints, options: PlanOptions, exact_mode: bool
 ) -> PlanResult:
-    """Maximal covering: heuristic (greedy + swaps + VNS); exact mode proves it (`covering.prove_mclp`)."""
-    if exact_mode:
-        from govkiosk.platform.placement.covering import prove_mclp
+    """Maximal covering: heuristic (greedy + swaps + VNS), then a Lagrangian bound for its gap; exact mode
+    proves it (`covering.prove_mclp`)."""
+    from govkiosk.platform.placement import covering
 
-        return prove_mclp(cover, w, sc, options)
-    found = heuristic.run(heuristic.mclp_search(cover, w, sc), options.time_limit)
-    return _from_heuristic(Model.MCLP, found, float(w.sum() - found.objective))
+    if exact_mode:
+        return covering.prove_mclp(cover, w, sc, options)
+    started = time.monotonic()
+    total = float(w.sum())
+    search = heuristic.mclp_search(cover, w, sc)
+    report = covering.vns_ticker(search, total, "mclp search") if options.progress else None
+    found = heuristic.run(search, covering.SEARCH_END * options.time_limit, report=report)
+    result = _from_heuristic(Model.MCLP, found, total - found.objective)
+    if found.feasible and result.objective is not None:
+        deadline = started + covering.BOUND_END * options.time_limit
+        bound, facts = covering.bound_plan(cover, w, sc, found.is_open, deadline, options.progress)
+        result.bound, result.gap = bound, exact.relative_gap(result.objective, bound)
+        result.details.update(facts)
+    return result
 
 
 def _lscp(
