@@ -13,6 +13,7 @@ from typing import Any, TypeVar
 import httpx
 import pytest
 
+from govkiosk.agent.devices.printer import PrintJob, SimulatedPrinter
 from govkiosk.agent.sync.agent import Agent
 from govkiosk.agent.sync.options import KioskTimings
 from govkiosk.platform.support.elicence import DemoCitizen
@@ -102,6 +103,16 @@ class KioskUnderTest:
     def platform_up(self) -> None:
         """The link is back (the outbox delivers at the next heartbeat)."""
         self.network.down = False
+
+    def printed(self) -> list[PrintJob]:
+        """The simulated printer's kept jobs (its last few, as a real printer's memory holds them)."""
+
+        def read() -> list[PrintJob]:
+            driver = self.agent.devices.device_set.driver("Printer")
+            assert isinstance(driver, SimulatedPrinter)
+            return list(driver.jobs)
+
+        return self._sync(read)
 
     def session_state(self) -> dict[str, Any]:
         """The agent-side session, for wipe assertions: nothing personal, only what is (still) held."""

@@ -1,6 +1,7 @@
 """The kiosk UI end to end: Chromium on the agent's own UI server (simulated devices) in front of a live
 platform (`kiosk` fixture in conftest.py), through the flows a citizen goes through and the ways they fail."""
 
+import io
 import re
 import time
 from collections.abc import Callable, Iterator
@@ -8,9 +9,11 @@ from datetime import timedelta
 
 import pytest
 from playwright.sync_api import Browser, Page, expect
+from pypdf import PdfReader
 
 from govkiosk.platform.core.clock import utcnow
 from govkiosk.platform.support.elicence import ZHANG_SAN
+from tests.department_sim import departments
 from tests.kiosk_ui.conftest import KioskUnderTest
 from tests.kiosk_ui.test_kiosk_screens import PORTRAIT, draw_signature, fill_certificate, screen, step
 
@@ -60,12 +63,20 @@ def certificate_request(page: Page, before_submit: Callable[[], None] = lambda: 
 
 
 def test_printing_an_insurance_certificate(page: Page, kiosk: KioskUnderTest) -> None:
+    """The department system (simulated, over real HTTP) issues the certificate at once; the kiosk waits for
+    it and prints it on A4: the 参保证明, not the 受理回执."""
     find_item(page, "社会保险参保证明打印")
-    certificate_request(page)
-    expect(page.locator("#case-number")).to_have_text(CASE)
-    page.click("#print")
-    screen(page, "receipt")
-    expect(page.locator("main")).to_contain_text("打印完成")
+    with departments(kiosk.platform):
+        certificate_request(page)
+        case_number = page.locator("#case-number").inner_text()
+        assert CASE.fullmatch(case_number)
+        page.click("#print")
+        screen(page, "receipt")
+        expect(page.locator("main")).to_contain_text("证明打印完成", timeout=25000)
+    job = kiosk.printed()[-1]
+    assert job.kind == "pdf" and job.pdf is not None
+    text = "".join(p.extract_text() for p in PdfReader(io.BytesIO(job.pdf)).pages)
+    assert "深圳市社会保险参保证明" in text and case_number in text and "受理回执" not in text
     page.click("#to-evaluation")
     page.get_by_label("满意", exact=True).check()
     page.click("#send-evaluation")

@@ -125,6 +125,7 @@ class MockAgent:
         self.identity_error: str | None = None
         self.offline = False
         self.printer_out = False
+        self.document_late = False  # the department's certificate does not come in time
         self.polls: dict[str, int] = {}
         self.items = {item["id"]: item for item in _items()}
 
@@ -292,11 +293,16 @@ class MockAgent:
             if self.offline:
                 return 200, {"state": "queued", "entry_id": "Q-0007", "message": None}
             return 200, {"state": "submitted", "case_number": CASE_NUMBER, "promised_date": "2024-05-08"}
-        if path == "/receipt/print":
+        if path in ("/receipt/print", "/document/print"):
+            kind = "certificate" if path == "/document/print" else "receipt"
+            fallback = {"case_number": body.get("case_number"), "qr_svg": QR_SVG, "sms": True}
             if self.printer_out:
-                fallback = {"case_number": body.get("case_number"), "qr_svg": QR_SVG, "sms": True}
-                return 200, {"printed": False, "reason": "paper_out", "fallback": fallback}
-            return 200, {"printed": True}
+                return 200, {"printed": False, "kind": kind, "reason": "out_of_paper", "fallback": fallback}
+            if self.document_late and kind == "certificate":
+                message = t("证明尚未生成。您的申请已提交，办结后将以短信通知您。", "Not ready yet.")
+                answer = {"printed": False, "kind": kind, "reason": "document_not_ready", "message": message}
+                return 200, {**answer, "fallback": fallback}
+            return 200, {"printed": True, "kind": kind}
         raise AssertionError(f"unexpected POST {path}")
 
     def check(self, body: dict) -> dict[str, Any]:
@@ -574,6 +580,32 @@ def test_fees_payment_printer_out_of_paper_and_sms(page: Page, agent: MockAgent)
     expect(page.locator(".sms")).to_contain_text("短信已发送（模拟）")
     check(page, "14-receipt-out-of-paper", elder_shot=True)
     assert agent.calls_to("/receipt/sms") == [{"case_number": CASE_NUMBER, "phone": "13800138000"}]
+
+
+def test_a_print_item_prints_the_certificate_or_says_it_is_not_ready(page: Page, agent: MockAgent) -> None:
+    start_item(page, "社会保险参保证明打印")
+    identify(page)
+    fill_certificate(page)
+    page.click("#confirm")
+    screen(page, "submit")
+    expect(page.locator("#print")).to_have_text("打印证明")
+    page.click("#print")
+    screen(page, "receipt")
+    expect(page.locator("h1")).to_have_text("打印证明")
+    shows(page, "证明打印完成")
+    assert agent.calls_to("/document/print") == [{"case_number": CASE_NUMBER}]
+    assert agent.calls_to("/receipt/print") == []
+    check(page, "13-certificate-printed")
+    agent.document_late = True
+    page.click("#back")
+    screen(page, "submit")
+    page.click("#print")
+    screen(page, "receipt")
+    trouble = page.locator(".trouble")
+    expect(trouble).to_contain_text("证明暂未生成")
+    expect(trouble).to_contain_text("办结后将以短信通知您")
+    expect(page.locator("#fallback-number")).to_have_text(CASE_NUMBER)
+    check(page, "14-certificate-not-ready", elder_shot=True)
 
 
 def test_network_down_submit_is_queued_and_said_plainly(page: Page, agent: MockAgent) -> None:

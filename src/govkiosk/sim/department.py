@@ -3,17 +3,20 @@ signature, and drives each case through realistic outcomes by calling the platfo
 (`POST /api/dept/v1/cases/{case_number}/events`), signed with the shared HMAC-SM3 secret.
 
 Outcomes: most cases are accepted, reviewed, approved, completed and delivered; some are suspended for a
-while, a few are rejected or denied, and some get a supplement request and wait for the citizen. Every
-callback carries a fresh event id and is retried until the platform answers, so a lost answer never skips
-or repeats a step.
+while, a few are rejected or denied, and some get a supplement request and wait for the citizen.
+Print-type items (证明打印, `sim/certificates.py`) are decided at once, completed within a second or two,
+and the `complete` callback carries the certificate PDF the kiosk prints. Every callback carries a fresh
+event id and is retried until the platform answers, so a lost answer never skips or repeats a step.
 Everything it reports says "simulated"."""
 
 import asyncio
+import base64
 import json
 import random
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
 
 import httpx
@@ -21,6 +24,7 @@ import structlog
 from fastapi import FastAPI, Request, Response
 
 from govkiosk.crypto.signing import NonceCache, SignatureInvalid, sign_headers, verify_headers
+from govkiosk.sim.certificates import CERTIFICATES
 
 log = structlog.get_logger("govkiosk.sim.department")
 CALLBACK = "/api/dept/v1/cases/{case_number}/events"
@@ -41,6 +45,14 @@ def journey(rng: random.Random) -> list[tuple[str, str | None]]:
     return [*steps, ("approve", None), ("complete", None), ("deliver", "已通过邮寄送达（模拟）")]
 
 
+# A print-type item is decided at once; the certificate goes with `complete`, and the kiosk's printing of it
+# is the delivery.
+PRINT_JOURNEY: list[tuple[str, str | None]] = [
+    ("accept", None), ("start_review", None),
+    ("approve", "自动核验通过（模拟）"), ("complete", "证明已出具（模拟）"),
+]  # fmt: skip
+
+
 @dataclass
 class DepartmentSimulator:
     """One simulated department: its token, its HMAC secret, and the cases it is working on."""
@@ -50,6 +62,7 @@ class DepartmentSimulator:
     hmac_secret: str
     path: str = "/hooks"
     step_s: tuple[float, float] = (2.0, 6.0)
+    print_step_s: tuple[float, float] = (0.1, 0.4)  # a certificate is ready within a second or two
     seed: int = 7
     received: dict[str, dict[str, Any]] = field(default_factory=dict)  # event id → webhook
     done: list[tuple[str, str]] = field(default_factory=list)  # (case number, action) acknowledged
@@ -83,26 +96,51 @@ class DepartmentSimulator:
             if event["event_id"] not in self.received:  # at least once: a repeat is acknowledged, not redone
                 self.received[event["event_id"]] = event
                 if event.get("type") == "case.submitted":
-                    self._start(event["case"]["case_number"])
+                    self._start(event["case"])
             return Response('{"ok": true, "simulated": true}', media_type="application/json")
 
-    def _start(self, case_number: str) -> None:
-        task = asyncio.get_running_loop().create_task(self._drive(case_number, journey(self.rng)))
+    def _start(self, case: dict[str, Any]) -> None:
+        printed = str(case.get("item", {}).get("name")) in CERTIFICATES
+        steps, pace = (PRINT_JOURNEY, self.print_step_s) if printed else (journey(self.rng), self.step_s)
+        task = asyncio.get_running_loop().create_task(self._drive(case, steps, pace))
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
 
-    async def _drive(self, case_number: str, steps: Sequence[tuple[str, str | None]]) -> None:
-        async with httpx.AsyncClient(base_url=self.platform, timeout=10) as client:
+    async def _drive(
+        self, case: dict[str, Any], steps: Sequence[tuple[str, str | None]], pace: tuple[float, float]
+    ) -> None:
+        async with httpx.AsyncClient(base_url=self.platform, timeout=30) as client:
             for action, reason in steps:
-                await asyncio.sleep(self.rng.uniform(*self.step_s))
-                await self._callback(client, case_number, action, reason)
+                await asyncio.sleep(self.rng.uniform(*pace))
+                document = await self._document(case) if action == "complete" else None
+                await self._callback(client, case["case_number"], action, reason, document)
+
+    async def _document(self, case: dict[str, Any]) -> dict[str, str] | None:
+        """The certificate of a print-type item's case (rendered off the event loop), as the callback's
+        `document`; None for other items."""
+        found = CERTIFICATES.get(str(case.get("item", {}).get("name")))
+        if found is None:
+            return None
+        title, render = found
+        seed = self.rng.random()
+        pdf = await asyncio.to_thread(render, case, rng=random.Random(seed), issued_at=datetime.now(UTC))
+        content = base64.b64encode(pdf).decode("ascii")
+        return {"content_base64": content, "content_type": "application/pdf", "title": f"{title}（模拟）"}
 
     async def _callback(
-        self, client: httpx.AsyncClient, case_number: str, action: str, reason: str | None
+        self,
+        client: httpx.AsyncClient,
+        case_number: str,
+        action: str,
+        reason: str | None,
+        document: dict[str, str] | None = None,
     ) -> None:
         """Send one step until the platform answers it (same event id on every retry)."""
         path = CALLBACK.format(case_number=case_number)
-        body = json.dumps({"event_id": uuid.uuid4().hex, "action": action, "reason": reason}).encode()
+        event: dict[str, Any] = {"event_id": uuid.uuid4().hex, "action": action, "reason": reason}
+        if document is not None:
+            event["document"] = document
+        body = json.dumps(event).encode()
         delay = 1.0
         while True:
             headers = {

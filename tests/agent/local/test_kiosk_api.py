@@ -3,6 +3,7 @@ server, and what happens when a card, a face, the printer, the network or the ci
 
 import asyncio
 import base64
+import io
 import random
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -11,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+from pypdf import PdfReader
 
 from govkiosk.agent.citizen.session import CitizenSession
 from govkiosk.agent.devices.images import png
@@ -22,6 +24,7 @@ from govkiosk.platform.support.forms.validators import china_today
 from govkiosk.sim.citizen import FLEXIBLE_EMPLOYMENT, INSURANCE_CERTIFICATE, answers, merge, present_card
 from tests.agent.fake_platform import SwitchableTransport, wait_for
 from tests.conftest import LivePlatform
+from tests.department_sim import departments
 from tests.kiosk_seed import kiosk, stored_case
 
 VERSION = "9.9.9-test"
@@ -260,3 +263,34 @@ async def test_no_paper_no_network_and_no_citizen(live_platform: LivePlatform, t
 
 def _delivered(agent: Agent, entry_id: str) -> bool:
     return any(e.entry_id == entry_id and e.kind == "submitted" for e in agent.outbox_events)
+
+
+async def test_a_print_item_prints_the_certificate_the_department_issues(
+    live_platform: LivePlatform, tmp_path: Path
+) -> None:
+    async with _kiosk(live_platform, tmp_path, document_wait_s=1.0) as k:
+        item = await _item(k, INSURANCE_CERTIFICATE)
+        await _identify(k, ZHANG_SAN)
+        data = await _filled(k, item["app_id"], "si-insurance-certificate", ZHANG_SAN)
+        body = {"app_id": item["app_id"], "data": data}
+        waiting = (await k.ok("POST", "/submit", body))["case_number"]  # no department answers yet
+        late = await k.ok("POST", "/document/print", {"case_number": waiting})
+        assert (late["printed"], late["kind"], late["reason"]) == (False, "certificate", "document_not_ready")
+        assert late["fallback"]["case_number"] == waiting and late["fallback"]["qr_svg"].startswith("<?xml")
+        assert "证明尚未生成" in late["message"]["zh"] and not k.printer().jobs
+
+        k.agent.desk.timings.document_wait_s = 20.0
+        with departments(live_platform):  # the department system decides print items at once
+            case_number = (await k.ok("POST", "/submit", body))["case_number"]
+            printed = await k.ok("POST", "/document/print", {"case_number": case_number})
+        assert (printed["printed"], printed["kind"]) == (True, "certificate"), printed
+        job = k.printer().jobs[-1]
+        assert job.kind == "pdf" and job.pdf is not None
+        text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(job.pdf)).pages)
+        assert "深圳市社会保险参保证明" in text and case_number in text and "模拟" in text
+        assert ZHANG_SAN.id_number not in text and ZHANG_SAN.id_number[-4:] in text
+        receipt = await k.ok("POST", "/receipt/print", {"case_number": case_number})
+        assert (receipt["printed"], receipt["kind"]) == (True, "receipt")
+        await k.ok("POST", "/session/end", {"reason": "finished"})
+        assert not k.agent.desk.record.cases  # nothing of the citizen's cases stays on the kiosk
+        await k.error("POST", "/document/print", {"case_number": case_number}, 409)

@@ -1,5 +1,5 @@
-"""The citizen's case at the kiosk: submitting through the outbox, the receipt (or its way forward), the text
-message, the rating (好差评) and the progress query."""
+"""The citizen's case at the kiosk: submitting through the outbox, the receipt or the result document (or the
+way forward), the text message, the rating (好差评) and the progress query."""
 
 import asyncio
 import re
@@ -8,6 +8,7 @@ from typing import Any
 
 from govkiosk.agent.citizen.application import field_error
 from govkiosk.agent.citizen.desk import CitizenDesk
+from govkiosk.agent.citizen.documents import print_document
 from govkiosk.agent.citizen.errors import KioskError
 from govkiosk.agent.citizen.identity import read_id_number
 from govkiosk.agent.citizen.offers import FormOffer
@@ -110,6 +111,7 @@ def _outcome(outcome: PrintOutcome) -> dict[str, Any]:
         "printed": outcome.printed,
         "message": {"zh": outcome.message_zh, "en": outcome.message_en},
         "simulated": outcome.simulated,
+        "kind": outcome.kind,
     }
     if outcome.reason is not None:
         answer["reason"] = outcome.reason
@@ -138,6 +140,18 @@ async def print_for(desk: CitizenDesk, *, case_number: str | None, entry_id: str
     client, token = desk.platform()
     printing = print_receipt(
         client, token, desk.agent.devices, case_number, paper="receipt", phone_known=True
+    )
+    return _outcome(await desk.device_work(printing))
+
+
+async def print_document_for(desk: CitizenDesk, case_number: str) -> dict[str, Any]:
+    """The result document (e.g. a 参保证明) of a case of this session, once the department delivers it."""
+    desk.identity()
+    if case_number not in desk.record.cases:
+        raise KioskError("no_case", status=404)
+    client, token = desk.platform()
+    printing = print_document(
+        client, token, desk.agent.devices, case_number, wait_s=desk.timings.document_wait_s, phone_known=True
     )
     return _outcome(await desk.device_work(printing))
 

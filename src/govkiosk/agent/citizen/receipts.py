@@ -31,8 +31,15 @@ log = logging.getLogger(__name__)
 
 Paper = Literal["a4", "receipt"]
 FailureReason = Literal[
-    "out_of_paper", "printer_fault", "no_printer", "platform_unreachable", "receipt_unavailable"
+    "out_of_paper",
+    "printer_fault",
+    "no_printer",
+    "platform_unreachable",
+    "receipt_unavailable",
+    "document_not_ready",
+    "document_unavailable",
 ]
+PrintKind = Literal["receipt", "certificate"]  # a queued slip is printed as a "receipt"
 LOCAL_TZ = ZoneInfo("Asia/Shanghai")
 COLUMNS = 48  # an 80 mm receipt at 12×24 dots: one CJK character takes two columns
 QR_CAPTION = "扫码查询办理进度"
@@ -85,9 +92,10 @@ class PrintOutcome:
     fallback: Fallback | None = None
     simulated: bool = False
     detail: str | None = None  # for logs and operators: never personal
+    kind: PrintKind = "receipt"
 
 
-class _NotPrinted(Exception):
+class NotPrinted(Exception):
     """A step failed for `reason`; `detail` is for logs."""
 
     def __init__(self, reason: FailureReason, detail: str) -> None:
@@ -113,21 +121,21 @@ async def print_receipt(
     """Fetch the case's receipt and print it; on any failure an outcome with the way forward."""
     text: str | None = None
     try:
-        printer = _printer(devices)
-        _check_ready(printer)
+        printer = printer_of(devices)
+        check_ready(printer)
         document = await _fetch(client, token, case_number, "pdf" if paper == "a4" else "text")
         if paper == "receipt":
             text = _decode(document)
-        job = await _print(printer, document, text, print_timeout_s)
-    except _NotPrinted as failure:
+        job = await print_job(printer, document, text, print_timeout_s)
+    except NotPrinted as failure:
         if qr_url is None and text is not None:
             qr_url = query_url_of(text)
         if qr_url is None and failure.reason not in ("platform_unreachable", "receipt_unavailable"):
-            qr_url = await _query_url(client, token, case_number)
+            qr_url = await query_url(client, token, case_number)
         sms = phone_known and failure.reason != "platform_unreachable"  # the platform sends the SMS
-        return _failed(failure, Fallback(case_number, qr_url, sms))
+        return failed(failure, Fallback(case_number, qr_url, sms))
     log.info("receipt_printed case=%s paper=%s job=%s pages=%s", case_number, paper, job.job_id, job.pages)
-    return _printed(job, printer, PRINTED)
+    return printed_outcome(job, printer, PRINTED)
 
 
 async def print_queued_slip(
@@ -142,32 +150,32 @@ async def print_queued_slip(
     """Print a local 已排队 slip for a submission still in the outbox (no case number yet)."""
     text = "\n".join(queued_slip_lines(event, item_name, applicant_name, queued_at or datetime.now(UTC)))
     try:
-        printer = _printer(devices)
-        _check_ready(printer)
-        job = await _print(printer, b"", text, print_timeout_s)
-    except _NotPrinted as failure:
-        return _failed(failure, Fallback(None, None, sms=False, entry_id=event.entry_id))
+        printer = printer_of(devices)
+        check_ready(printer)
+        job = await print_job(printer, b"", text, print_timeout_s)
+    except NotPrinted as failure:
+        return failed(failure, Fallback(None, None, sms=False, entry_id=event.entry_id))
     log.info("queued_slip_printed entry=%s job=%s", event.entry_id, job.job_id)
-    return _printed(job, printer, SLIP_PRINTED)
+    return printed_outcome(job, printer, SLIP_PRINTED)
 
 
 # --- the platform ---------------------------------------------------------------------------------------
 
 
 async def _fetch(client: TerminalClient, token: str, case_number: str, fmt: Literal["pdf", "text"]) -> bytes:
-    """The receipt as the platform renders it; `_NotPrinted` when it cannot be had."""
+    """The receipt as the platform renders it; `NotPrinted` when it cannot be had."""
     url = f"{client.base}{CASES_PATH}/{quote(case_number, safe='')}/receipt"
     headers = {"Authorization": f"Bearer {token}"}
     try:
         response = await client.http.get(url, params={"format": fmt}, headers=headers)
     except httpx.HTTPError as exc:
-        raise _NotPrinted("platform_unreachable", type(exc).__name__) from exc
+        raise NotPrinted("platform_unreachable", type(exc).__name__) from exc
     if response.status_code >= 500:
-        raise _NotPrinted("platform_unreachable", f"HTTP {response.status_code}")
+        raise NotPrinted("platform_unreachable", f"HTTP {response.status_code}")
     if response.status_code >= 400:
-        raise _NotPrinted("receipt_unavailable", f"HTTP {response.status_code}")
+        raise NotPrinted("receipt_unavailable", f"HTTP {response.status_code}")
     if fmt == "pdf" and not response.content.startswith(b"%PDF-"):
-        raise _NotPrinted("platform_unreachable", "unreadable receipt: not a PDF")
+        raise NotPrinted("platform_unreachable", "unreadable receipt: not a PDF")
     return response.content
 
 
@@ -176,14 +184,14 @@ def _decode(document: bytes) -> str:
     try:
         return document.decode("utf-8")
     except UnicodeDecodeError as exc:
-        raise _NotPrinted("platform_unreachable", "unreadable receipt: not UTF-8") from exc
+        raise NotPrinted("platform_unreachable", "unreadable receipt: not UTF-8") from exc
 
 
-async def _query_url(client: TerminalClient, token: str, case_number: str) -> str | None:
+async def query_url(client: TerminalClient, token: str, case_number: str) -> str | None:
     """The progress page's URL from the text receipt, or None when it cannot be had."""
     try:
         return query_url_of(_decode(await _fetch(client, token, case_number, "text")))
-    except _NotPrinted:
+    except NotPrinted:
         return None
 
 
@@ -205,27 +213,27 @@ def query_url_of(text: str) -> str | None:
 # --- the printer ----------------------------------------------------------------------------------------
 
 
-def _printer(devices: DeviceSet | SimulatedDevices) -> PrinterService:
+def printer_of(devices: DeviceSet | SimulatedDevices) -> PrinterService:
     """The kiosk's Printer service, or `no_printer`."""
     device_set = devices.device_set if isinstance(devices, SimulatedDevices) else devices
     service = device_set.services.get("Printer")
     if not isinstance(service, PrinterService):
-        raise _NotPrinted("no_printer", "this kiosk has no Printer")
+        raise NotPrinted("no_printer", "this kiosk has no Printer")
     return service
 
 
-def _check_ready(printer: PrinterService) -> None:
+def check_ready(printer: PrinterService) -> None:
     """Refuse early, before fetching anything, when the printer already says it cannot print."""
     status = printer.driver.status()
     if status.device == "noDevice":
-        raise _NotPrinted("no_printer", status.detail or "noDevice")
+        raise NotPrinted("no_printer", status.detail or "noDevice")
     if status.device != "online":
-        raise _NotPrinted("printer_fault", status.detail or status.device)
+        raise NotPrinted("printer_fault", status.detail or status.device)
     if any(s.name == "paper" and s.level == "out" for s in status.supplies):
-        raise _NotPrinted("out_of_paper", "paper out")
+        raise NotPrinted("out_of_paper", "paper out")
 
 
-async def _print(printer: PrinterService, pdf: bytes, text: str | None, timeout_s: float) -> PrintJob:
+async def print_job(printer: PrinterService, pdf: bytes, text: str | None, timeout_s: float) -> PrintJob:
     """One job on the driver under the service's lock (the local device protocol's rule)."""
     driver = printer.driver
     operation = (
@@ -237,9 +245,9 @@ async def _print(printer: PrinterService, pdf: bytes, text: str | None, timeout_
         async with printer.lock:
             return await asyncio.wait_for(operation, timeout=timeout_s)
     except TimeoutError as exc:
-        raise _NotPrinted("printer_fault", f"no answer in {timeout_s:g} s") from exc
+        raise NotPrinted("printer_fault", f"no answer in {timeout_s:g} s") from exc
     except DeviceError as exc:
-        raise _NotPrinted(_reason_of(exc), f"{exc.code}: {exc.description}") from exc
+        raise NotPrinted(_reason_of(exc), f"{exc.code}: {exc.description}") from exc
 
 
 def _reason_of(error: DeviceError) -> FailureReason:
@@ -256,21 +264,31 @@ def _reason_of(error: DeviceError) -> FailureReason:
 # --- outcomes -------------------------------------------------------------------------------------------
 
 
-def _printed(job: PrintJob, printer: PrinterService, message: tuple[str, str]) -> PrintOutcome:
+def printed_outcome(
+    job: PrintJob, printer: PrinterService, message: tuple[str, str], kind: PrintKind = "receipt"
+) -> PrintOutcome:
+    """A finished print job as the outcome the kiosk UI reads."""
     return PrintOutcome(
         printed=True, message_zh=message[0], message_en=message[1], job_id=job.job_id, pages=job.pages,
-        simulated=printer.simulated,
+        simulated=printer.simulated, kind=kind,
     )  # fmt: skip
 
 
-def _failed(failure: _NotPrinted, fallback: Fallback) -> PrintOutcome:
-    log.warning("receipt_not_printed reason=%s detail=%s case=%s entry=%s", failure.reason, failure.detail,
-                fallback.case_number, fallback.entry_id)  # fmt: skip
-    zh, en = REASONS[failure.reason]
+def failed(
+    failure: NotPrinted,
+    fallback: Fallback,
+    *,
+    reasons: dict[FailureReason, tuple[str, str]] = REASONS,
+    kind: PrintKind = "receipt",
+) -> PrintOutcome:
+    """Nothing printed: the reason said plainly (in `reasons`' words) and the way forward."""
+    log.warning("not_printed kind=%s reason=%s detail=%s case=%s entry=%s", kind, failure.reason,
+                failure.detail, fallback.case_number, fallback.entry_id)  # fmt: skip
+    zh, en = reasons[failure.reason]
     way_zh, way_en = way_forward(fallback)
     return PrintOutcome(
         printed=False, message_zh=zh + way_zh, message_en=f"{en} {way_en}", reason=failure.reason,
-        fallback=fallback, detail=failure.detail,
+        fallback=fallback, detail=failure.detail, kind=kind,
     )  # fmt: skip
 
 

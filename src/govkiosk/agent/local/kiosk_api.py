@@ -76,6 +76,10 @@ class PrintBody(_Body):
     entry_id: str | None = Field(default=None, max_length=64)
 
 
+class DocumentBody(_Body):
+    case_number: str = Field(max_length=40)
+
+
 class SmsBody(_Body):
     case_number: str = Field(max_length=40)
     phone: str = Field(max_length=20)
@@ -185,6 +189,7 @@ class KioskApi:
             ("POST", "/submit", self.submit),
             ("POST", "/receipt/print", self.print_receipt),
             ("POST", "/receipt/sms", self.sms),
+            ("POST", "/document/print", self.print_document),
             ("POST", "/evaluations", self.evaluate),
             ("POST", "/progress", self.progress),
             ("POST", "/sim/mobile-code", self.sim_mobile_code),
@@ -346,6 +351,10 @@ class KioskApi:
         if (body.case_number is None) == (body.entry_id is None):
             raise KioskError("invalid_request", status=422)
         return await cases.print_for(self.desk, case_number=body.case_number, entry_id=body.entry_id)
+
+    async def print_document(self, request: Request) -> dict[str, Any]:
+        body = await _body(request, DocumentBody)
+        return await cases.print_document_for(self.desk, body.case_number)
 
     async def sms(self, request: Request) -> dict[str, Any]:
         body = await _body(request, SmsBody)

@@ -3,6 +3,7 @@
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from typing import Any, TypeVar
+from urllib.parse import quote
 
 import httpx
 from pydantic import BaseModel, ValidationError
@@ -177,6 +178,12 @@ class TerminalClient:
         """A citizen's recent cases (after the kiosk read their ID card)."""
         body = {"id_number": id_number}
         return list(self._json(await self._send("POST", f"{CASES_PATH}/lookup", body=body, token=token)))
+
+    async def case_document(self, token: str, case_number: str) -> bytes:
+        """The result document (PDF) of a case this kiosk submitted; `PlatformRefused` 409 while not ready,
+        404 when none will come, 410 once its printing window has closed."""
+        path = f"{CASES_PATH}/{quote(case_number, safe='')}/document"
+        return (await self._send("GET", path, token=token)).content
 
     async def progress(self, query_token: str) -> dict[str, Any]:
         """The progress a receipt's QR code opens (public: the token is the key)."""

@@ -16,6 +16,7 @@ class KioskTimings:
     card_wait_s: float = 15.0  # waiting for an ID card (or a QR code) and the face
     submit_wait_s: float = 5.0  # how long POST /submit waits for the platform before answering "queued"
     payment_after_s: float = 4.0  # the simulated payment provider pays after this long
+    document_wait_s: float = 20.0  # how long POST /document/print waits for the department's certificate
 
 
 @dataclass

@@ -8,13 +8,15 @@ from typing import Literal
 from fastapi import APIRouter, Header, Query, Request, Response, status
 from fastapi.responses import HTMLResponse
 from pydantic import BaseModel, Field, ValidationError
+from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
 from govkiosk.contracts.terminal_api import API_PREFIX, CASES_PATH, CaseReceipt, CaseSubmission
-from govkiosk.platform.cases import service
+from govkiosk.platform.cases import documents, service
 from govkiosk.platform.cases.schemas import CaseProgress, CaseRead, DepartmentEvent, DepartmentEventResult
 from govkiosk.platform.catalog.service import DepartmentCaller
 from govkiosk.platform.connectors import service as connectors
+from govkiosk.platform.core.clock import utcnow
 from govkiosk.platform.core.errors import InvalidInput, NotFound
 from govkiosk.platform.core.pagination import Page
 from govkiosk.platform.core.sealing import Sealer
@@ -41,7 +43,7 @@ def _sealer(request: Request) -> Sealer:
 
 
 @terminal_router.post(CASES_PATH, response_model=CaseReceipt, status_code=status.HTTP_201_CREATED)
-def submit(
+async def submit(
     data: CaseSubmission,
     request: Request,
     session: SessionDep,
@@ -50,11 +52,18 @@ def submit(
     authorization: str | None = Header(default=None),
 ) -> CaseReceipt:
     """A citizen's submission from a kiosk; a retry with the same idempotency key answers 200, same case."""
-    case, duplicate = service.submit_from_kiosk(
-        session, runtime.require_terminal(authorization), data, _sealer(request)
+    # async, with the use case on one worker thread: SQLite's writer lock is held from the dependency to the
+    # commit, and every extra thread hop (a sync endpoint's response check is one) lengthens that (D-029).
+    receipt = await run_in_threadpool(
+        _submit, session, runtime.require_terminal(authorization), data, _sealer(request)
     )
-    if duplicate:
+    if receipt.duplicate:
         response.status_code = status.HTTP_200_OK
+    return receipt
+
+
+def _submit(session: Session, terminal_id: int, data: CaseSubmission, sealer: Sealer) -> CaseReceipt:
+    case, duplicate = service.submit_from_kiosk(session, terminal_id, data, sealer)
     return CaseReceipt(
         case_number=case.case_number, state=case.state, duplicate=duplicate, promised_deadline=case.due_at
     )
@@ -84,6 +93,25 @@ def receipt(
         return Response("\n".join(receipts.receipt_text_lines(data)), media_type="text/plain; charset=utf-8")
     width = receipts.WIDTH_80MM if format == "png-80" else receipts.WIDTH_58MM
     return Response(receipts.render_receipt_png(data, width_px=width), media_type="image/png")
+
+
+@terminal_router.get(f"{CASES_PATH}/{{case_number}}/document")
+def document(
+    case_number: str,
+    request: Request,
+    session: SessionDep,
+    runtime: RuntimeDep,
+    authorization: str | None = Header(default=None),
+) -> Response:
+    """The result document (办理结果/证照, a PDF) of a case this kiosk submitted, for printing: 409 while not
+    ready, 404 when none will come, 410 once the printing window after its arrival has closed."""
+    settings = request.app.state.settings
+    data, entry = documents.for_terminal(
+        session, request.app.state.support.store, runtime.require_terminal(authorization), case_number,
+        window_s=settings.result_document_window_s, now=utcnow(),
+    )  # fmt: skip
+    headers = {"Cache-Control": "no-store", "X-Document-SM3": entry["sm3"]}
+    return Response(data, media_type=entry["content_type"], headers=headers)
 
 
 @terminal_router.post(f"{CASES_PATH}/lookup", response_model=list[CaseProgress])
@@ -190,4 +218,7 @@ def _handle_event(
     except ValidationError as exc:
         first = exc.errors()[0]
         raise InvalidInput(f"{'.'.join(str(p) for p in first['loc']) or 'body'}: {first['msg']}") from exc
-    return service.department_event(session, caller, case_number, event)
+    support = request.app.state.support
+    return service.department_event(
+        session, caller, case_number, event, store=support.store, max_bytes=support.max_bytes
+    )

@@ -69,6 +69,16 @@ class CaseProgress(BaseModel):
     steps: list[dict[str, Any]] = Field(description="at, state, state_label: no names of staff")
 
 
+class ResultDocument(BaseModel):
+    """The result (办理结果/证照) a department delivers with `complete` or `deliver`: a PDF, base64."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    content_base64: str = Field(min_length=1, description="the PDF's bytes, standard base64")
+    content_type: str = Field(default="application/pdf", max_length=100)
+    title: str | None = Field(default=None, max_length=200, description="e.g. 深圳市社会保险参保证明")
+
+
 class DepartmentEvent(BaseModel):
     """A department's callback: one step of a case, idempotent by its event id."""
 
@@ -77,6 +87,9 @@ class DepartmentEvent(BaseModel):
     event_id: str = Field(min_length=8, max_length=64, pattern=r"^[A-Za-z0-9_.:-]+$")
     action: DepartmentAction
     reason: str | None = Field(default=None, max_length=1000)
+    document: ResultDocument | None = Field(
+        default=None, description="only with complete or deliver: the result the kiosk prints"
+    )
 
 
 class DepartmentEventResult(BaseModel):
@@ -84,3 +97,4 @@ class DepartmentEventResult(BaseModel):
     state: str
     duplicate: bool
     due_at: datetime | None
+    document_sm3: str | None = Field(default=None, description="the SM3 digest of the result document kept")

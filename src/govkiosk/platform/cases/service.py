@@ -13,7 +13,7 @@ from govkiosk.contracts.terminal_api import CaseSubmission
 from govkiosk.crypto import hmac_sm3
 from govkiosk.platform.accounts.authz import Perm, Principal
 from govkiosk.platform.audit import service as audit
-from govkiosk.platform.cases import repository
+from govkiosk.platform.cases import documents, repository
 from govkiosk.platform.cases.deadline import compute_deadline
 from govkiosk.platform.cases.models import Case, CaseStep
 from govkiosk.platform.cases.numbering import CaseChannel, make_case_number
@@ -38,7 +38,9 @@ from govkiosk.platform.orgs import service as orgs
 from govkiosk.platform.support.forms.definition import FormDefinition
 from govkiosk.platform.support.forms.engine import check_submission
 from govkiosk.platform.support.forms.validators import mask_id_number, validate_id_number
+from govkiosk.platform.support.materials import DEFAULT_MAX_BYTES
 from govkiosk.platform.support.receipts import ReceiptData, mask_name
+from govkiosk.platform.support.storage import ObjectStore
 from govkiosk.platform.support.workdays import local_date
 from govkiosk.platform.terminals import service as terminals
 
@@ -253,22 +255,38 @@ def department_view(session: Session, case: Case, sealer: Sealer) -> dict:
 
 
 def department_event(
-    session: Session, caller: DepartmentCaller, case_number: str, event: DepartmentEvent
+    session: Session,
+    caller: DepartmentCaller,
+    case_number: str,
+    event: DepartmentEvent,
+    *,
+    store: ObjectStore | None = None,
+    max_bytes: int = DEFAULT_MAX_BYTES,
 ) -> DepartmentEventResult:
-    """A department's step on its case, checked against the state machine; a repeated event id is answered
-    as the first time and changes nothing."""
+    """A department's step on its case, checked against the state machine, with the result document that
+    `complete` or `deliver` may carry (kept in `store`); a repeated event id is answered as the first time and
+    changes nothing."""
     case = repository.by_number(session, case_number)
     if case is None or case.department_id != caller.department_id:
         raise NotFound(f"case {case_number} not found")
     earlier = connectors.seen_event(session, caller.department_id, event.event_id)
     if earlier is not None:
         return DepartmentEventResult.model_validate({**earlier, "duplicate": True})
+    document = event.document
+    data = documents.checked(document, event.action, max_bytes=max_bytes) if document else None
     target = transition(CaseState(case.state), CaseEvent(event.action), ActorKind.DEPARTMENT)
     _step(session, case, target, ActorKind.DEPARTMENT, caller.actor.username, event.reason)
     _refresh_due(session, case)
+    digest = None
+    if data is not None and document is not None:
+        if store is None:
+            raise InvalidInput("document: this node keeps no result documents", code="document_not_allowed")
+        title = document.title
+        digest = documents.attach(session, store, case, data, title=title, actor=caller.actor, at=utcnow())
     result = DepartmentEventResult(
-        case_number=case.case_number, state=case.state, duplicate=False, due_at=case.due_at
-    )
+        case_number=case.case_number, state=case.state, duplicate=False, due_at=case.due_at,
+        document_sm3=digest,
+    )  # fmt: skip
     connectors.remember_event(
         session,
         department_id=caller.department_id,
@@ -428,7 +446,7 @@ def receipt_data(
         promised_deadline=deadline,
         site_name=site.name,
         query_url=f"{public_base_url.rstrip('/')}/q/{case.query_token}",
-        materials=tuple(str(m.get("slot", "")) for m in case.materials or []),
+        materials=tuple(str(m.get("slot", "")) for m in documents.citizen_materials(case.materials)),
     )
 
 

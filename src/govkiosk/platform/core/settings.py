@@ -43,6 +43,8 @@ class Settings(BaseSettings):
     elicence_timeout_s: float = 5.0
     public_base_url: str = Field(default="http://127.0.0.1:8000", description="host in QR links for phones")
     phone_upload_ttl_s: int = Field(default=600, ge=60, le=3600)
+    # How long after a department delivers a result document (证明/证照) the submitting kiosk may print it.
+    result_document_window_s: int = Field(default=1800, ge=60, le=86400)
     # Personal data at rest (SM4-GCM, core/sealing.py): key id → 32 hex characters (a 16-byte SM4 key).
     # Without keys, development and tests derive one from secret_key; production must set both.
     data_keys: dict[str, SecretStr] = Field(default_factory=dict, description="sealing keys by key id")

@@ -51,7 +51,8 @@ class QrCode(Flowable):
                     self.canv.rect(c * step, y, step * 1.02, step * 1.02, stroke=0, fill=1)
 
 
-def _styles() -> dict[str, ParagraphStyle]:
+def styles() -> dict[str, ParagraphStyle]:
+    """The receipt's paragraph styles (body, label, title, platform, notice, small, caption)."""
     regular, bold = register_fonts()
     base = ParagraphStyle("body", fontName=regular, fontSize=11, leading=16, wordWrap="CJK")
     return {
@@ -65,24 +66,25 @@ def _styles() -> dict[str, ParagraphStyle]:
     }
 
 
-def _p(text: str, style: ParagraphStyle) -> Paragraph:
+def paragraph(text: str, style: ParagraphStyle) -> Paragraph:
+    """Plain text (escaped, newlines kept) as a paragraph in `style`."""
     return Paragraph(escape(text).replace("\n", "<br/>"), style)
 
 
-def _cell_font() -> list[tuple[Any, ...]]:
+def cell_font() -> list[tuple[Any, ...]]:
     """Tables otherwise select Helvetica for every cell, adding a non-embedded font to the page."""
     return [("FONT", (0, 0), (-1, -1), register_fonts()[0])]
 
 
 def _field_table(data: ReceiptData, s: dict[str, ParagraphStyle], width: float) -> Table:
-    rows = [[_p(label, s["label"]), _p(value, s["body"])] for label, value in data.fields()]
-    rows.append([_p("已收材料", s["label"]), _p("\n".join(data.material_lines()), s["body"])])
-    rows.append([_p("后续办理", s["label"]), _p(data.note, s["body"])])
+    rows = [[paragraph(label, s["label"]), paragraph(value, s["body"])] for label, value in data.fields()]
+    rows.append([paragraph("已收材料", s["label"]), paragraph("\n".join(data.material_lines()), s["body"])])
+    rows.append([paragraph("后续办理", s["label"]), paragraph(data.note, s["body"])])
     table = Table(rows, colWidths=[LABEL_WIDTH, width - LABEL_WIDTH])
     table.setStyle(
         TableStyle(
             [
-                *_cell_font(),
+                *cell_font(),
                 ("GRID", (0, 0), (-1, -1), 0.6, GRID),
                 ("BACKGROUND", (0, 0), (0, -1), SHADE),
                 ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
@@ -95,10 +97,11 @@ def _field_table(data: ReceiptData, s: dict[str, ParagraphStyle], width: float) 
 
 
 def _offline_box(s: dict[str, ParagraphStyle], width: float) -> Table:
-    box = Table([[_p(OFFLINE_NOTICE, s["notice"])], [_p(OFFLINE_DETAIL, s["small"])]], colWidths=[width])
+    rows = [[paragraph(OFFLINE_NOTICE, s["notice"])], [paragraph(OFFLINE_DETAIL, s["small"])]]
+    box = Table(rows, colWidths=[width])
     box.setStyle(
         TableStyle(
-            [*_cell_font(), ("BOX", (0, 0), (-1, -1), 1.5, colors.black), ("TOPPADDING", (0, 0), (-1, -1), 6)]
+            [*cell_font(), ("BOX", (0, 0), (-1, -1), 1.5, colors.black), ("TOPPADDING", (0, 0), (-1, -1), 6)]
         )
     )
     return box
@@ -106,47 +109,50 @@ def _offline_box(s: dict[str, ParagraphStyle], width: float) -> Table:
 
 def _qr_block(data: ReceiptData, s: dict[str, ParagraphStyle], width: float) -> Table:
     text = [
-        _p(QR_CAPTION, s["label"]),
-        _p(data.query_url, s["small"]),
-        _p("办件编号：" + data.case_number, s["small"]),
+        paragraph(QR_CAPTION, s["label"]),
+        paragraph(data.query_url, s["small"]),
+        paragraph("办件编号：" + data.case_number, s["small"]),
     ]
     block = Table(
         [[QrCode(data.query_url, QR_SIZE), text]], colWidths=[QR_SIZE + 8 * mm, width - QR_SIZE - 8 * mm]
     )
     block.setStyle(
-        TableStyle(
-            [*_cell_font(), ("VALIGN", (0, 0), (-1, -1), "MIDDLE"), ("LEFTPADDING", (0, 0), (0, 0), 0)]
-        )
+        TableStyle([*cell_font(), ("VALIGN", (0, 0), (-1, -1), "MIDDLE"), ("LEFTPADDING", (0, 0), (0, 0), 0)])
     )
     return block
 
 
 def _story(data: ReceiptData, width: float) -> list[Any]:
-    s = _styles()
+    s = styles()
     story: list[Any] = [
-        _p(PLATFORM_NAME, s["platform"]),
+        paragraph(PLATFORM_NAME, s["platform"]),
         Spacer(1, 2 * mm),
-        _p(TITLE, s["title"]),
+        paragraph(TITLE, s["title"]),
         Spacer(1, 5 * mm),
     ]
     if data.queued_offline:
         story += [_offline_box(s, width), Spacer(1, 5 * mm)]
     story += [_field_table(data, s, width), Spacer(1, 6 * mm), _qr_block(data, s, width), Spacer(1, 6 * mm)]
-    story.append(_p("温馨提示：" + TIPS, s["small"]))
+    story.append(paragraph("温馨提示：" + TIPS, s["small"]))
     return story
+
+
+def footer_line(canvas: Any, left: str, right: str) -> None:
+    """A rule above the bottom margin, with small grey text on either side under it."""
+    regular, _ = register_fonts()
+    canvas.saveState()
+    canvas.setStrokeColor(GRID)
+    canvas.line(MARGIN, 16 * mm, A4[0] - MARGIN, 16 * mm)
+    canvas.setFont(regular, 8.5)
+    canvas.setFillColor(GRID)
+    canvas.drawString(MARGIN, 11 * mm, left)
+    canvas.drawRightString(A4[0] - MARGIN, 11 * mm, right)
+    canvas.restoreState()
 
 
 def _footer(printed_at: str) -> Any:
     def draw(canvas: Any, doc: Any) -> None:
-        regular, _ = register_fonts()
-        canvas.saveState()
-        canvas.setStrokeColor(GRID)
-        canvas.line(MARGIN, 16 * mm, A4[0] - MARGIN, 16 * mm)
-        canvas.setFont(regular, 8.5)
-        canvas.setFillColor(GRID)
-        canvas.drawString(MARGIN, 11 * mm, f"{PLATFORM_NAME} · 自助终端打印")
-        canvas.drawRightString(A4[0] - MARGIN, 11 * mm, f"打印时间 {printed_at}")
-        canvas.restoreState()
+        footer_line(canvas, f"{PLATFORM_NAME} · 自助终端打印", f"打印时间 {printed_at}")
 
     return draw
 

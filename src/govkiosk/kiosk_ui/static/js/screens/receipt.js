@@ -1,5 +1,6 @@
 // Receipt (回执打印): prints with the printer's status shown; when the printer cannot print, the case
-// number stays on screen with a QR code and an SMS to carry it away.
+// number stays on screen with a QR code and an SMS to carry it away. For a print item (证明打印) it prints
+// the certificate the department issues, saying so while the agent waits for it (up to ~20 s).
 import { h, button, screen, qrFigure } from "../dom.js";
 import { has, t, text } from "../i18n.js";
 import { get, post, errorText } from "../api.js";
@@ -42,12 +43,13 @@ function smsForm(caseNumber) {
     h("button", { type: "submit", class: "btn primary" }, t("receipt.smsSend")), result);
 }
 
-/** The printer could not print: say so, keep the number on screen, offer QR and SMS. */
+/** Nothing was printed: say so, keep the number on screen, offer QR and SMS. */
 function trouble(answer, caseNumber) {
   const reason = `receipt.reason.${answer.reason}`;
   const fallback = answer.fallback || {};
+  const pending = String(answer.reason || "").startsWith("document_"); // the certificate did not come
   return h("div", { class: "trouble", role: "alert" },
-    h("h2", {}, t("receipt.failedTitle")),
+    h("h2", {}, t(pending ? "receipt.documentPendingTitle" : "receipt.failedTitle")),
     h("p", {}, answer.message ? text(answer.message) : t(has(reason) ? reason : "receipt.reason.other")),
     h("p", {}, t("receipt.keepNumber")),
     h("p", { class: "case-number", id: "fallback-number" }, fallback.case_number || caseNumber),
@@ -55,10 +57,32 @@ function trouble(answer, caseNumber) {
     fallback.sms !== false && caseNumber ? smsForm(fallback.case_number || caseNumber) : null);
 }
 
-export async function render() {
+/** A print item's certificate: the waiting state at once, the outcome when the agent answers. */
+function certificate(caseNumber, view) {
+  const box = h("div", { id: "print-outcome" },
+    h("p", { class: "waiting", role: "status" }, t("receipt.waitingDocument")));
+  post("/document/print", { case_number: caseNumber })
+    .then((answer) => answer.printed
+      ? h("p", { class: "ok", role: "status" }, t("receipt.documentPrinted"))
+      : trouble(answer, caseNumber))
+    .catch((error) => trouble({ reason: error.code }, caseNumber))
+    .then((outcome) => { if (view.isCurrent()) box.replaceChildren(outcome); });
+  return box;
+}
+
+function actions() {
+  return h("div", { class: "actions" },
+    button(t("receipt.evaluate"), () => go("evaluation"), { kind: "primary wide", id: "to-evaluation" }),
+    button(t("receipt.finish"), () => go("end"), { kind: "wide" }));
+}
+
+export async function render(params, view) {
   const result = state.result || {};
   const body = result.case_number ? { case_number: result.case_number } : { entry_id: result.entry_id };
   const status = await printerLine();
+  if (state.item?.kind === "print" && result.case_number) {
+    return screen(t("receipt.documentTitle"), null, status, certificate(result.case_number, view), actions());
+  }
   let outcome;
   try {
     const answer = await post("/receipt/print", body);
@@ -68,9 +92,6 @@ export async function render() {
   } catch (error) {
     outcome = trouble({ reason: error.code }, result.case_number || result.entry_id);
   }
-  return screen(t("receipt.title"), null, status, outcome,
-    h("div", { class: "actions" },
-      button(t("receipt.evaluate"), () => go("evaluation"), { kind: "primary wide", id: "to-evaluation" }),
-      button(t("receipt.finish"), () => go("end"), { kind: "wide" })));
+  return screen(t("receipt.title"), null, status, outcome, actions());
 }
 
