@@ -17,6 +17,7 @@ import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Protocol, TypeVar
 
 ROOT = Path(__file__).resolve().parents[1]
 _T0 = time.monotonic()
@@ -117,22 +118,38 @@ class Server:
         return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
 
     def stop(self) -> None:
-        """SIGTERM the server's process group (it flushes its buffer on shutdown), SIGKILL if it lingers."""
+        """Stop the server's process group (it flushes its buffer on shutdown)."""
         proc, self.proc = self.proc, None
-        if proc is None or proc.poll() is not None:
-            return
+        if proc is not None:
+            stop_process_group(proc)
+
+
+def stop_process_group(proc: subprocess.Popen, timeout_s: float = 15) -> None:
+    """SIGTERM a child started with `start_new_session` and its process group, SIGKILL them if they linger."""
+    if proc.poll() is not None:
+        return
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(proc.pid, signal.SIGTERM)
+    try:
+        proc.wait(timeout=timeout_s)
+    except subprocess.TimeoutExpired:
         with contextlib.suppress(ProcessLookupError):
-            os.killpg(proc.pid, signal.SIGTERM)
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait(timeout=5)
+            os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait(timeout=5)
+
+
+class Startable(Protocol):
+    def start(self) -> None: ...
+
+    def stop(self) -> None: ...
+
+
+S = TypeVar("S", bound=Startable)
 
 
 @contextlib.contextmanager
-def running(server: Server) -> Iterator[Server]:
+def running(server: S) -> Iterator[S]:
+    """Start a child-process stack (Server, kiosk_ui.DemoStack), stop it however the block ends."""
     server.start()
     try:
         yield server
@@ -198,3 +215,9 @@ def median(values: list[float]) -> float:
         return float("nan")
     mid = n // 2
     return ordered[mid] if n % 2 else (ordered[mid - 1] + ordered[mid]) / 2
+
+
+def percentile(values: list[float], q: float) -> float:
+    """The q-quantile (0..1) of the values, nearest rank."""
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]

@@ -10,7 +10,9 @@
 3. one batch against one transaction per heartbeat, for the same 1,667 heartbeats;
 4. offline detection: the delay between a kiosk's last heartbeat and its being marked offline;
 5. command round trips through the local device service (simulated), and messages/s on one connection;
-6. catalog search latency over 20,000 items (benchmarks/catalog_search.py, which prints its own table).
+6. catalog search latency over 20,000 items (benchmarks/catalog_search.py, which prints its own table);
+7. the kiosk UI in headless Chromium against `govkiosk demo`: first screen, JS+CSS bytes, tap → next screen
+   (benchmarks/kiosk_ui.py; run alone, it prints its own table).
 
 Prints progress, then a table; writes the figures as JSON. Cleans up its processes and files, also on
 Ctrl-C."""
@@ -28,7 +30,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from benchmarks import catalog_search, devices, load, offline, writes
+from benchmarks import catalog_search, devices, kiosk_ui, load, offline, writes
 from benchmarks.asgi import FLOOR_PATH, WHAT_IF_ENV, WHAT_IFS
 from benchmarks.common import ROOT, Server, machine_facts, median, progress, prometheus_value, running
 from benchmarks.seed import create_fleet, heartbeat_body, heartbeat_json
@@ -395,6 +397,8 @@ def main(argv: list[str] | None = None) -> int:
         )
         progress("catalog search: 20,000 items in memory, a mix of queries (benchmarks/catalog_search.py)")
         results["catalog_search"] = catalog_search.run(args.quick)
+        progress("kiosk UI: `govkiosk demo` and headless Chromium at 1080×1920 (benchmarks/kiosk_ui.py)")
+        results["kiosk_ui"] = kiosk_ui.run(args.quick)
         results["elapsed_s"] = round(time.monotonic() - started, 1)
         args.out.parent.mkdir(parents=True, exist_ok=True)
         args.out.write_text(json.dumps(results, indent=2, ensure_ascii=False, default=str) + "\n")
