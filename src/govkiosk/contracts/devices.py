@@ -405,6 +405,18 @@ class PlayCommand(BaseModel):
     sound: str = Field(min_length=1, max_length=100, description="a named prompt, e.g. 'insertCard'")
 
 
+class VolumeCommand(BaseModel):
+    """`Audio.SetVolume`: the speaker's volume, 1 (quiet) to 5 (loud); the kiosk UI's volume buttons."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    level: int = Field(ge=1, le=5)
+
+
+class VolumeResult(BaseModel):
+    level: int
+
+
 class AudioResult(BaseModel):
     durationMs: int
     engine: str = Field(description="'espeak-ng' or 'simulated'")

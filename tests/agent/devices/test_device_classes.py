@@ -135,6 +135,7 @@ async def test_biometric_match_passes_and_face_mismatch_fails() -> None:
         ("Keyboard", "Keyboard.DataEntry", {}),
         ("Audio", "Audio.Speak", {"text": "请放入身份证"}),
         ("Audio", "Audio.Play", {"sound": "takeReceipt"}),
+        ("Audio", "Audio.SetVolume", {"level": 5}),
         ("Lights", "Lights.SetLight", {"light": "idCardReader", "flash": "quick"}),
         ("BarcodeReader", "BarcodeReader.Read", {}),
     ],
@@ -174,3 +175,12 @@ def test_device_set_reports_peripheral_states_for_the_heartbeat() -> None:
     assert all(p.simulated for p in report.values())
     assert report["IdCardReader"].state == "noDevice"
     assert report["Printer"].state == "online" and report["Printer"].detail == "paper low"
+
+
+async def test_the_speaker_keeps_the_volume_the_kiosk_ui_sets() -> None:
+    devices = DeviceSet.simulated(["Audio"])
+    done, _ = await run(devices, "Audio", "Audio.SetVolume", {"level": 5})
+    assert done["payload"] == {"level": 5} and devices.driver("Audio").volume == 5  # type: ignore[attr-defined]
+    refused, _ = await run(devices, "Audio", "Audio.SetVolume", {"level": 9})
+    assert refused["header"]["completionCode"] == "invalidData"
+    assert devices.driver("Audio").volume == 5  # type: ignore[attr-defined]

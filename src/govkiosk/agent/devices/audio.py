@@ -8,10 +8,11 @@ from pathlib import Path
 
 from govkiosk.agent.devices.base import DeviceError, DeviceService, Driver, EmitEvent, command
 from govkiosk.agent.devices.simulated_driver import SimulatedDriver
-from govkiosk.contracts.devices import AudioResult, PlayCommand, SpeakCommand
+from govkiosk.contracts.devices import AudioResult, PlayCommand, SpeakCommand, VolumeCommand, VolumeResult
 
 PROMPTS = ("welcome", "insertIdCard", "takeCard", "takeReceipt", "lookAtCamera", "thankYou")
 MS_PER_CHAR = 180  # a rough speaking rate for Chinese text
+ESPEAK_AMPLITUDE = {1: 40, 2: 70, 3: 100, 4: 140, 5: 180}  # volume level → espeak-ng's -a (default 100)
 
 
 class AudioDriver(Driver):
@@ -21,6 +22,9 @@ class AudioDriver(Driver):
         raise NotImplementedError
 
     async def play(self, sound: str) -> AudioResult:
+        raise NotImplementedError
+
+    async def set_volume(self, level: int) -> VolumeResult:
         raise NotImplementedError
 
 
@@ -33,6 +37,7 @@ class SimulatedAudio(SimulatedDriver, AudioDriver):
         super().__init__()
         self.spoken: list[str] = []
         self.last_wav: Path | None = None
+        self.volume = 3
 
     async def speak(self, text: str, language: str) -> AudioResult:
         await self.operate(0.01)
@@ -42,7 +47,7 @@ class SimulatedAudio(SimulatedDriver, AudioDriver):
             return AudioResult(durationMs=len(text) * MS_PER_CHAR, engine="simulated")
         wav = Path(tempfile.mkdtemp(prefix="govkiosk-audio-")) / "speech.wav"
         process = await asyncio.create_subprocess_exec(
-            espeak, "-v", language, "-w", str(wav), text,
+            espeak, "-v", language, "-a", str(ESPEAK_AMPLITUDE[self.volume]), "-w", str(wav), text,
             stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL,
         )  # fmt: skip
         if await process.wait() != 0:
@@ -58,6 +63,11 @@ class SimulatedAudio(SimulatedDriver, AudioDriver):
         await self.operate(0.01)
         self.spoken.append(f"<{sound}>")
         return AudioResult(durationMs=1500, engine="simulated")
+
+    async def set_volume(self, level: int) -> VolumeResult:
+        await self.operate(0.0)
+        self.volume = level
+        return VolumeResult(level=level)
 
 
 class AudioService(DeviceService):
@@ -75,3 +85,8 @@ class AudioService(DeviceService):
     async def play(self, payload: PlayCommand, emit: EmitEvent) -> AudioResult:
         """Play a named prompt."""
         return await self.driver.play(payload.sound)
+
+    @command("Audio.SetVolume", VolumeCommand)
+    async def set_volume(self, payload: VolumeCommand, emit: EmitEvent) -> VolumeResult:
+        """Set the speaker's volume (1–5)."""
+        return await self.driver.set_volume(payload.level)
