@@ -73,7 +73,10 @@ PROFILES: dict[str, dict[str, int]] = {
 }
 CERTIFICATE = "社会保险参保证明打印"  # one form step, then confirm
 REGISTRATION = "灵活就业人员参保登记"  # four form steps: identity (prefilled), contact, insurance, materials
-DEVICE_TAPS = {"read-card"}  # waits for the card reader, the face check and the form's prefill
+# Taps that wait for a device (the card reader and the face check, then the form's prefill, in one agent
+# call): reported apart from the navigation taps, and within the overall figure. Their screen shows its
+# busy state at once ("feedback").
+DEVICE_TAPS = {"read-card"}
 
 # Runs in every page before the bundle: the measuring side of the benchmark.
 PROBE = """(() => {
@@ -463,7 +466,11 @@ def _tap_figures(page: Page, network: NetworkLog, errors: list[str]) -> dict[str
     api = [(_api_call(r["path"]), r["end"] - r["start"]) for r in resources if _kind(r["path"]) == "api"]
     return {
         "overall": _stats([t["ms"] for t in recorded]),
-        "without_card_read": _stats([t["ms"] for t in recorded if t["label"] not in DEVICE_TAPS]),
+        "navigation": _stats([t["ms"] for t in recorded if t["label"] not in DEVICE_TAPS]),
+        "device": _stats([t["ms"] for t in recorded if t["label"] in DEVICE_TAPS]),
+        "device_feedback": _stats(
+            [t["feedback"] - t["start"] for t in recorded if t["label"] in DEVICE_TAPS]
+        ),
         "by_label": _grouped([(t["label"], t["ms"]) for t in recorded]),
         "feedback_by_label": _grouped([(t["label"], t["feedback"] - t["start"]) for t in recorded]),
         "event_to_listener": _stats([t["listener"] - t["start"] for t in recorded]),
@@ -531,14 +538,15 @@ def run(quick: bool) -> dict[str, Any]:
 
 def _headline(f: dict[str, Any]) -> list[str]:
     cold, warm, t = f["first_screen"]["cold"], f["first_screen"]["warm"], f["taps"]
-    taps, rest = t["overall"], t["without_card_read"]
+    taps, rest = t["overall"], t["navigation"]
     return [
         f"first screen {cold['painted_median_ms']:.0f} ms cold (max {cold['painted_max_ms']:.0f}), "
         f"{warm['painted_median_ms']:.0f} ms warm",
         f"JS+CSS {_kb(cold['js_css_transfer_median'])} KB first screen, "
         f"{_kb(t['visit_js_css_transfer'])} KB a visit",
         f"tap → next screen p50 {taps['p50_ms']:.0f} / p95 {taps['p95_ms']:.0f} / max {taps['max_ms']:.0f} "
-        f"ms over {taps['n']} (p95 {rest['p95_ms']:.0f} ms without the ID card reads)",
+        f"ms over {taps['n']} (navigation p95 {rest['p95_ms']:.0f} ms; device taps p95 "
+        f"{t['device']['p95_ms']:.0f} ms, busy state p95 {t['device_feedback']['p95_ms']:.0f} ms)",
     ]
 
 
@@ -555,7 +563,7 @@ def rows(f: dict[str, Any]) -> list[dict[str, Any]]:
     """The table's rows: each figure, its target (None: for reference) and figure ÷ target."""
     cold, warm, t, b = f["first_screen"]["cold"], f["first_screen"]["warm"], f["taps"], f["bundle"]["by_kind"]
     ms, first = TARGET_FIRST_SCREEN_MS, f"first screen painted, {{}} cache ({{}} of {cold['n']})"
-    n, card = t["overall"]["n"], t["by_label"].get("read-card")
+    n = t["overall"]["n"]
     return [
         _row(first.format("cold", "median"), cold["painted_median_ms"], "ms", ms),
         _row(first.format("cold", "max"), cold["painted_max_ms"], "ms", ms),
@@ -576,23 +584,25 @@ def rows(f: dict[str, Any]) -> list[dict[str, Any]]:
         _row(f"tap → next screen p95 (all {n} taps)", t["overall"]["p95_ms"], "ms", TARGET_TAP_P95_MS),
         _row(f"tap → next screen max (all {n} taps)", t["overall"]["max_ms"], "ms", None),
         _row(
-            f"tap → next screen p95 without the ID card reads ({t['without_card_read']['n']} taps)",
-            t["without_card_read"]["p95_ms"],
+            f"tap → next screen p95, navigation taps ({t['navigation']['n']} taps)",
+            t["navigation"]["p95_ms"],
             "ms",
             TARGET_TAP_P95_MS,
         ),
         _row(
-            f"  ID card read → form screen, median ({card['n'] if card else 0} reads)",
-            card["p50_ms"] if card else 0,
+            f"tap → next screen p50, device taps ({t['device']['n']} ID card reads)",
+            t["device"]["p50_ms"],
             "ms",
             None,
         ),
         _row(
-            "  ID card read → busy indicator, max",
-            t["feedback_by_label"]["read-card"]["max_ms"] if card else 0,
+            f"tap → next screen p95, device taps ({t['device']['n']} ID card reads)",
+            t["device"]["p95_ms"],
             "ms",
             None,
         ),
+        _row("  device tap → its busy state, p95", t["device_feedback"]["p95_ms"], "ms", None),
+        _row("  device tap → its busy state, max", t["device_feedback"]["max_ms"], "ms", None),
     ]
 
 

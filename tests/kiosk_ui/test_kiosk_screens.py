@@ -253,9 +253,10 @@ class MockAgent:
                 "id_masked": "4403**********1237",
                 "method": path.rsplit("/", 1)[1],
             }
-            return 200, {"session": {"id": "s1", "seconds_left": 900}, "person": person}
+            opened = {"session": {"id": "s1", "seconds_left": 900}, "person": person}
+            return 200, opened | ({"prefill": self.prefill()} if body.get("app_id") else {})
         if path.endswith("/prefill"):
-            return 200, {"data": {"applicant": {"name": "张三", "id_number": ID_NUMBER}}}
+            return 200, self.prefill()
         if path.endswith("/check"):
             return 200, self.check(body)
         simple = {
@@ -304,6 +305,10 @@ class MockAgent:
                 return 200, {**answer, "fallback": fallback}
             return 200, {"printed": True, "kind": kind}
         raise AssertionError(f"unexpected POST {path}")
+
+    def prefill(self) -> dict[str, Any]:
+        """The prefill with its computed fields, as the platform answers it."""
+        return {"data": {"applicant": {"name": "张三", "id_number": ID_NUMBER, "age": 34}}}
 
     def check(self, body: dict) -> dict[str, Any]:
         data = body["data"]
@@ -477,6 +482,9 @@ def test_form_application_with_scan_signature_receipt_and_evaluation(page: Page,
     start_item(page, "灵活就业人员参保登记")
     identify(page)
     step(page, "identity")
+    # the prefill comes with the identity; the step is checked on 下一步, not before it is shown
+    assert agent.calls_to("/identity/idcard") == [{"app_id": 1011}]
+    assert not agent.calls_to("/forms/1011/prefill") and not agent.calls_to("/forms/1011/check")
     check(page, "05-form-identity", elder_shot=True)
     id_value = page.locator("#f-applicant-id_number")
     expect(id_value).to_have_text("4403**********1237")  # masked until the citizen asks
@@ -535,6 +543,10 @@ def test_form_application_with_scan_signature_receipt_and_evaluation(page: Page,
     screen(page, "receipt")
     shows(page, "打印完成")
     check(page, "13-receipt")
+    for tool in ("#lang", "#lang", "#elder", "#elder"):  # each switch shows the screen again
+        page.click(tool)
+    shows(page, "打印完成")
+    assert len(agent.calls_to("/receipt/print")) == 1  # not a second copy per switch
     page.click("#to-evaluation")
     screen(page, "evaluation")
     check(page, "15-evaluation", elder_shot=True)
@@ -634,7 +646,7 @@ def test_identity_failures_say_what_to_do(page: Page, agent: MockAgent) -> None:
     agent.identity_error = None
     page.click("#scan-qr")
     step(page, "identity")
-    assert agent.calls_to("/identity/qr") == [{}]
+    assert agent.calls_to("/identity/qr") == [{"app_id": 1011}]  # the prefill comes with it
 
 
 def test_progress_query_and_guide_only_item(page: Page, agent: MockAgent) -> None:
@@ -676,6 +688,23 @@ def test_language_switch_and_help(page: Page) -> None:
     page.get_by_role("button", name="Got it").click()
     page.click("#lang")
     expect(page.locator("html")).to_have_attribute("lang", "zh-CN")
+
+
+def test_a_guide_is_fetched_once_for_language_and_mode_switches(page: Page, agent: MockAgent) -> None:
+    def start_guide() -> None:
+        page.get_by_role("button", name=re.compile("灵活就业人员参保登记")).first.click()
+
+    start_guide()
+    screen(page, "guide")
+    for tool in ("#lang", "#lang", "#elder", "#elder"):
+        page.click(tool)
+        expect(page.locator("h1")).to_have_text(re.compile("灵活就业人员参保登记|Flexible"))
+    assert [p for m, p, _ in agent.calls if p.startswith("/items/")] == ["/items/11"]
+    page.click("#home")  # the session ends: the next citizen gets the guide as the agent has it then
+    screen(page, "home")
+    start_guide()
+    screen(page, "guide")
+    assert [p for m, p, _ in agent.calls if p.startswith("/items/")] == ["/items/11", "/items/11"]
 
 
 def test_elder_mode_from_url_is_larger_and_simpler(browser: Browser, site: str, agent: MockAgent) -> None:

@@ -92,9 +92,9 @@ async def _item(k: Kiosk, name: str) -> dict[str, Any]:
     return next(i for i in catalog["items"] if i["name"] == name)
 
 
-async def _identify(k: Kiosk, citizen: DemoCitizen) -> dict[str, Any]:
+async def _identify(k: Kiosk, citizen: DemoCitizen, app_id: int | None = None) -> dict[str, Any]:
     present_card(k.agent.devices.device_set, citizen)
-    return await k.ok("POST", "/identity/idcard", {})
+    return await k.ok("POST", "/identity/idcard", {} if app_id is None else {"app_id": app_id})
 
 
 async def _filled(k: Kiosk, app_id: int, form_id: str, citizen: DemoCitizen) -> dict[str, Any]:
@@ -131,8 +131,11 @@ async def test_a_whole_visit_through_the_local_api(live_platform: LivePlatform, 
         regions = await k.ok("GET", "/regions?parent=440300")
         assert {"code": "440304", "name": "福田区", "has_children": False} in regions["regions"]
 
-        opened = await _identify(k, ZHANG_SAN)
-        assert opened["person"]["name_masked"] == "张*" and ZHANG_SAN.id_number not in str(opened)
+        opened = await _identify(k, ZHANG_SAN, item["app_id"])  # the form's prefill in the same answer
+        assert opened["person"]["name_masked"] == "张*" and ZHANG_SAN.id_number not in str(opened["person"])
+        applicant = opened["prefill"]["data"]["applicant"]
+        assert applicant["id_number"] == ZHANG_SAN.id_number and applicant["address"] == ZHANG_SAN.address
+        assert isinstance(applicant["age"], int)  # computed by the platform with the prefill
         assert k.agent._heartbeat().status == "in_session"  # a rollout waits for the citizen
         session = k.agent.desk.session
         assert isinstance(session, CitizenSession)

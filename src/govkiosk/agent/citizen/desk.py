@@ -9,6 +9,7 @@ never leaves the agent; personal values reach the logs only masked.
 
 import asyncio
 import logging
+import time
 import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -16,9 +17,10 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from govkiosk.agent.citizen.errors import KioskError
 from govkiosk.agent.citizen.face import FaceComparer, SimulatedFaceComparer
+from govkiosk.agent.citizen.guide import OfferedCatalog
 from govkiosk.agent.citizen.identity import IdCardFaceIdentifier, IdentityResult, MobileAppIdentifier
 from govkiosk.agent.citizen.mobile import MobileIdentityProvider, SimulatedMobileIdentityProvider
-from govkiosk.agent.citizen.offers import FormOffer, form_offers
+from govkiosk.agent.citizen.offers import FormOffer
 from govkiosk.agent.citizen.payment import PaymentProvider, SimulatedPaymentProvider
 from govkiosk.agent.citizen.session import CitizenSession, EndReason, SessionEnded
 from govkiosk.agent.citizen.sms import SimulatedSmsSender, SmsSender
@@ -32,6 +34,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
+CATALOG_REFRESH_S = 5.0  # the platform is asked about the catalog at most this often (ETag, 304)
 
 
 @dataclass(frozen=True)
@@ -68,6 +71,8 @@ class CitizenDesk:
         mobile: MobileIdentityProvider | None = None,
         payments: PaymentProvider | None = None,
         sms: SmsSender | None = None,
+        catalog_refresh_s: float = CATALOG_REFRESH_S,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.agent = agent
         self.timings = timings or KioskTimings()
@@ -82,7 +87,13 @@ class CitizenDesk:
         self.record = VisitRecord()
         self.ended: list[SessionEnded] = []  # the last few ends (nothing personal), for status and tests
         self.on_end: list[Callable[[], Awaitable[object]]] = []  # e.g. stop voice guidance
-        self._catalog: CatalogResponse | None = None
+        self.catalog_refresh_s = catalog_refresh_s
+        self.clock = clock
+        self._offered: OfferedCatalog | None = None  # the last catalog, worked out for the UI
+        self._stale = False  # the last re-check failed: the platform could not be asked
+        self._checked_at = -float("inf")  # when the platform was last asked (clock)
+        self._checked_config: str | None = None  # the configuration's ETag then
+        self._catalog_lock = asyncio.Lock()
         self._tasks: set[asyncio.Task[Any]] = set()  # device work for the session (receipt printing)
         self._watcher: asyncio.Task[None] | None = None
         self._cleanup: set[asyncio.Task[None]] = set()
@@ -228,16 +239,53 @@ class CitizenDesk:
 
     async def catalog(self) -> tuple[CatalogResponse, bool]:
         """The kiosk's catalog and whether it is stale (the platform could not be asked; the last one)."""
+        offered, stale = await self.offered()
+        return offered.catalog, stale
+
+    async def offered(self) -> tuple[OfferedCatalog, bool]:
+        """The catalog as the UI shows it, and whether it is stale.
+
+        The last catalog is kept and the platform asked again (a conditional GET) at most every
+        `catalog_refresh_s`, or at once when the kiosk's configuration changed since the last time; the
+        views and search terms are worked out once per catalog ETag. When the platform cannot be asked, the
+        last catalog is served as stale (and asked again after `catalog_refresh_s`); without one, `offline`.
+        """
+        if self._offered is not None and not self._catalog_due():
+            return self._offered, self._stale
+        async with self._catalog_lock:  # callers arriving together share one request
+            if self._offered is None or self._catalog_due():
+                await self._recheck_catalog()
+        assert self._offered is not None
+        return self._offered, self._stale
+
+    def _config_etag(self) -> str | None:
+        state = getattr(self.agent, "state", None)
+        return getattr(state, "config_etag", None)
+
+    def _catalog_due(self) -> bool:
+        expired = self.clock() - self._checked_at >= self.catalog_refresh_s
+        return expired or self._config_etag() != self._checked_config
+
+    def forget_catalog_check(self) -> None:
+        """Ask the platform about the catalog on the next call (the offering may have changed)."""
+        self._checked_at = -float("inf")
+
+    async def _recheck_catalog(self) -> None:
+        current = self._offered
+        config = self._config_etag()
         try:
             client, token = self.platform()
-            fresh = await client.catalog(token, self._catalog.etag if self._catalog else None)
+            fresh = await client.catalog(token, current.etag if current else None)
         except (PlatformUnavailable, KioskError):
-            if self._catalog is None:
+            if current is None:
                 raise KioskError("offline", status=503) from None
-            return self._catalog, True
-        self._catalog = fresh or self._catalog
-        assert self._catalog is not None
-        return self._catalog, False
+            self._stale, self._checked_at, self._checked_config = True, self.clock(), config
+            return
+        if fresh is None and current is None:  # a 304 for a catalog we never had: cannot happen
+            raise KioskError("offline", status=503)
+        if fresh is not None and (current is None or fresh.etag != current.etag):
+            self._offered = OfferedCatalog(fresh)
+        self._stale, self._checked_at, self._checked_config = False, self.clock(), config
 
     async def offers(self) -> list[CatalogOffer]:
         """What the kiosk offers now (the cached catalog when the platform cannot be asked)."""
@@ -245,7 +293,8 @@ class CitizenDesk:
 
     async def form_offer(self, app_id: int) -> FormOffer:
         """The offered form app `app_id` with its item, or `not_offered`."""
-        found = next((f for f in form_offers(await self.offers()).values() if f.app_id == app_id), None)
+        forms = (await self.offered())[0].forms.values()
+        found = next((f for f in forms if f.app_id == app_id), None)
         if found is None:
             raise KioskError("not_offered", status=404)
         self.record.app_id = app_id

@@ -30,25 +30,51 @@ def _category(content: dict[str, Any]) -> str:
     return str(topics[0]) if topics else _OTHER
 
 
+class OfferedCatalog:
+    """One catalog as the UI shows it, worked out once per catalog ETag: the item views, the categories, the
+    search terms (pinyin included), the form apps, and each item's guide once asked for. The dicts it hands
+    out are shared between answers: callers must not change them."""
+
+    def __init__(self, catalog: CatalogResponse) -> None:
+        self.catalog = catalog
+        self.forms = form_offers(catalog.offers)
+        offered = [o for o in catalog.offers if o.subject == "item"]
+        self.items = [_item(o, self.forms.get(o.id)) for o in offered]
+        self.items += [
+            {"id": w.id, "version": None, "name": w.name, "department": "", "category": _OTHER,
+             "kind": "guide", "fees": False, "app_id": None, "devices": w.missing_devices, "available": False}
+            for w in catalog.withheld if w.subject == "item"
+        ]  # fmt: skip
+        names = sorted({i["category"] for i in self.items})
+        self.categories = [{"id": n, "name": {"zh": n, "en": _TOPICS_EN.get(n, n)}} for n in names]
+        self.terms = {o.id: _search_terms(o) for o in offered}
+        self._guides: dict[int, dict[str, Any] | None] = {}
+
+    @property
+    def etag(self) -> str:
+        """The catalog's ETag (what this view was worked out for)."""
+        return self.catalog.etag
+
+    def view(self, *, q: str = "", category: str = "") -> dict[str, Any]:
+        """The categories, and the items matching `q` and `category` (withheld ones marked unavailable)."""
+        wanted = "".join(q.lower().split())
+        items = [
+            i for i in self.items
+            if (not category or i["category"] == category)
+            and (not wanted or any(wanted in t for t in self.terms.get(i["id"], (i["name"],))))
+        ]  # fmt: skip
+        return {"categories": self.categories, "items": items}
+
+    def guide(self, item_id: int) -> dict[str, Any] | None:
+        """One offered item's guide (see `item_guide`), worked out on the first call."""
+        if item_id not in self._guides:
+            self._guides[item_id] = _guide(self.catalog, self.forms, item_id)
+        return self._guides[item_id]
+
+
 def catalog_view(catalog: CatalogResponse, *, q: str = "", category: str = "") -> dict[str, Any]:
     """The categories, and the items matching `q` and `category` (withheld ones marked unavailable)."""
-    forms = form_offers(catalog.offers)
-    items = [_item(o, forms.get(o.id)) for o in catalog.offers if o.subject == "item"]
-    items += [
-        {"id": w.id, "version": None, "name": w.name, "department": "", "category": _OTHER, "kind": "guide",
-         "fees": False, "app_id": None, "devices": w.missing_devices, "available": False}
-        for w in catalog.withheld if w.subject == "item"
-    ]  # fmt: skip
-    names = sorted({i["category"] for i in items})
-    categories = [{"id": n, "name": {"zh": n, "en": _TOPICS_EN.get(n, n)}} for n in names]
-    wanted = "".join(q.lower().split())
-    terms = {o.id: _search_terms(o) for o in catalog.offers if o.subject == "item"}
-    items = [
-        i for i in items
-        if (not category or i["category"] == category)
-        and (not wanted or any(wanted in t for t in terms.get(i["id"], (i["name"],))))
-    ]  # fmt: skip
-    return {"categories": categories, "items": items}
+    return OfferedCatalog(catalog).view(q=q, category=category)
 
 
 def _search_terms(offer: CatalogOffer) -> tuple[str, ...]:
@@ -84,10 +110,14 @@ def _item(offer: CatalogOffer, form: FormOffer | None) -> dict[str, Any]:
 
 def item_guide(catalog: CatalogResponse, item_id: int) -> dict[str, Any] | None:
     """One offered item's guide, with its form when a form app carries it; None when it is not offered."""
+    return _guide(catalog, form_offers(catalog.offers), item_id)
+
+
+def _guide(catalog: CatalogResponse, forms: dict[int, FormOffer], item_id: int) -> dict[str, Any] | None:
     offer = next((o for o in catalog.offers if o.subject == "item" and o.id == item_id), None)
     if offer is None:
         return None
-    content, form = offer.content, form_offers(catalog.offers).get(item_id)
+    content, form = offer.content, forms.get(item_id)
     slots = {slot: path for path, slot in form.material_slots().items()} if form else {}
     return {
         "id": offer.id,

@@ -17,7 +17,6 @@ from govkiosk.agent.citizen import application, cases
 from govkiosk.agent.citizen.desk import CitizenDesk
 from govkiosk.agent.citizen.errors import KioskError
 from govkiosk.agent.citizen.face import SimulatedFaceComparer
-from govkiosk.agent.citizen.guide import catalog_view, item_guide
 from govkiosk.agent.citizen.identity import IdentityError
 from govkiosk.agent.citizen.mobile import SimulatedMobileIdentityProvider
 from govkiosk.agent.citizen.payment import SimulatedPaymentProvider
@@ -42,7 +41,11 @@ class _Body(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
-class QrBody(_Body):
+class IdentityBody(_Body):
+    app_id: int | None = None  # the form to prefill in the same answer
+
+
+class QrBody(IdentityBody):
     code: str | None = Field(default=None, max_length=500)
 
 
@@ -257,13 +260,13 @@ class KioskApi:
         return {"ok": status.device == "online" and paper != "out", "paper": paper}
 
     async def catalog(self, request: Request) -> dict[str, Any]:
-        found, stale = await self.desk.catalog()
+        offered, stale = await self.desk.offered()
         query = request.query_params
-        view = catalog_view(found, q=query.get("q", ""), category=query.get("category", ""))
+        view = offered.view(q=query.get("q", ""), category=query.get("category", ""))
         return {**view, "stale": stale}
 
     async def item(self, request: Request) -> dict[str, Any]:
-        guide = item_guide((await self.desk.catalog())[0], request.path_params["item_id"])
+        guide = (await self.desk.offered())[0].guide(request.path_params["item_id"])
         if guide is None:
             raise KioskError("not_offered", status=404)
         return guide
@@ -286,14 +289,27 @@ class KioskApi:
             },
         }  # fmt: skip
 
+    async def _prefilled(self, opened: dict[str, Any], app_id: int | None) -> dict[str, Any]:
+        """The answer to an identification, with the form's prefill when the UI named its form app (null
+        when it could not be had: the UI then asks `/forms/{app_id}/prefill` itself)."""
+        if app_id is None:
+            return opened
+        try:
+            prefill: dict[str, Any] | None = await application.prefill(self.desk, app_id)
+        except (KioskError, PlatformUnavailable, PlatformRefused) as exc:
+            log.info("identity_prefill_skipped error=%s", type(exc).__name__)
+            prefill = None
+        return {**opened, "prefill": prefill}
+
     async def identity_idcard(self, request: Request) -> dict[str, Any]:
+        body = await _body(request, IdentityBody)
         await self.desk.identify_idcard()
-        return self._opened()
+        return await self._prefilled(self._opened(), body.app_id)
 
     async def identity_qr(self, request: Request) -> dict[str, Any]:
         body = await _body(request, QrBody)
         await self.desk.identify_qr(body.code)
-        return self._opened()
+        return await self._prefilled(self._opened(), body.app_id)
 
     async def touch(self, request: Request) -> dict[str, Any]:
         session = self.desk.touch()

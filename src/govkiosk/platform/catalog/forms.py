@@ -49,7 +49,8 @@ def _form(session: Session, app_id: int) -> FormDefinition:
 def prefill_form(
     session: Session, licences: LicenceLibrary, app_id: int, *, name: str, id_number: str
 ) -> dict[str, Any]:
-    """The form's initial data from the verified identity and the e-licences its prefill names."""
+    """The form's initial data from the verified identity and the e-licences its prefill names, with its
+    computed fields (an age from the ID number) worked out, so the kiosk can show it without a check."""
     definition = _form(session, app_id)
     sources: dict[str, dict[str, Any]] = {}
     for source in definition.ui.prefill.values():
@@ -57,7 +58,7 @@ def prefill_form(
         licence_type = rest.partition(".")[0]
         if kind == "elicence" and licence_type not in sources:
             sources[licence_type] = _licence_fields(licences, id_number, licence_type)
-    return prefill(definition, {"name": name, "id_number": id_number}, sources)
+    return compute(definition, prefill(definition, {"name": name, "id_number": id_number}, sources))
 
 
 def _licence_fields(licences: LicenceLibrary, id_number: str, licence_type: str) -> dict[str, Any]:

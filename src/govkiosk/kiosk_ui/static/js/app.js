@@ -1,4 +1,6 @@
 // Boot and shell: GET /local/v1/config, the devices, the header tools, the footer, the privacy clock.
+// At boot the config, the default language's messages and the catalog are fetched side by side
+// (index.html preloads the modules of the first screen and the messages).
 import { connect } from "./devices.js";
 import { get, post, errorText } from "./api.js";
 import { setLanguage, language, t } from "./i18n.js";
@@ -9,6 +11,9 @@ import { attachAudio, changeVolume, setMuted, speak, stopSpeaking, voice } from 
 import { back, currentScreen, goHome, onShown, preloadScreens, refresh } from "./router.js";
 import { closeKeyboard } from "./keyboard.js";
 import { button, h } from "./dom.js";
+import { forgetGuides, loadCatalog } from "./catalog.js";
+
+const DEFAULT_LOCALE = "zh-CN";
 
 const $ = (id) => document.getElementById(id);
 const dialog = $("dialog");
@@ -117,7 +122,8 @@ async function endSession(reason) {
   clock.stop();
   if (hadSession) await post("/session/end", { reason: AGENT_REASONS[reason] || "cancelled" }).catch(() => {});
   wipeBrowser();
-  await setLanguage(kiosk.config.locale || "zh-CN");
+  forgetGuides();
+  await setLanguage(kiosk.config.locale || DEFAULT_LOCALE);
   setMode(initialMode());
   await goHome(reason === "idle_timeout" || reason === "session_cap" ? { notice: t(`end.${reason}`) } : {});
 }
@@ -186,8 +192,10 @@ function wireShell() {
 }
 
 async function boot() {
-  kiosk.config = await get("/config");
-  await setLanguage(kiosk.config.locale || "zh-CN");
+  loadCatalog().catch(() => {}); // the home screen awaits it (and shows its error)
+  const [config] = await Promise.all([get("/config"), setLanguage(DEFAULT_LOCALE)]);
+  kiosk.config = config;
+  if ((config.locale || DEFAULT_LOCALE) !== language()) await setLanguage(config.locale);
   const timeouts = kiosk.config.timeouts;
   clock = new SessionClock({
     warnSeconds: timeouts.warn_s ?? 20,

@@ -1,5 +1,5 @@
 // The form wizard (表单): one screen per visible step of the form definition, with a step indicator;
-// the agent checks each step (POST /forms/{app_id}/check) before the next one is shown.
+// the agent checks each step (POST /forms/{app_id}/check) on 下一步, before the next one is shown.
 import { h, button, screen } from "../dom.js";
 import { t, text } from "../i18n.js";
 import { post, errorText } from "../api.js";
@@ -9,13 +9,11 @@ import { go } from "../router.js";
 import { visibleSteps, within } from "../schema.js";
 import { renderStep } from "../widgets.js";
 
+/** The form's prefill with its computed fields (age, leave days), unless the identity answer brought it. */
 async function prefill(item) {
   state.prefilled = true;
   const { data } = await post(`/forms/${item.app_id}/prefill`, {});
   state.data = data || {};
-  const first = item.form.ui.steps[0].id;
-  const checked = await post(`/forms/${item.app_id}/check`, { data: state.data, step: first }).catch(() => ({}));
-  if (checked.data) state.data = checked.data; // computed fields (age, leave days)
 }
 
 /** The step indicator: every visible step, then the confirmation. */

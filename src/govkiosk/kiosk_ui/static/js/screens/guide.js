@@ -1,7 +1,8 @@
 // Item guide (办事指南): conditions, materials, time limits and fees, and the way to start.
 import { h, button, screen } from "../dom.js";
 import { t, text } from "../i18n.js";
-import { get, errorText } from "../api.js";
+import { errorText } from "../api.js";
+import { loadGuide } from "../catalog.js";
 import { startApplication, hasFees } from "../flow.js";
 
 const limit = (value) => (typeof value === "number" ? t("guide.days", { n: value }) : text(value) || t("guide.none"));
@@ -13,7 +14,7 @@ function section(title, ...content) {
 export async function render({ id }) {
   let item;
   try {
-    item = await get(`/items/${encodeURIComponent(id)}`);
+    item = await loadGuide(id);
   } catch (error) {
     return screen(t("guide.title"), null, h("p", { class: "error", role: "alert" }, errorText(error)));
   }

@@ -1,21 +1,11 @@
 // Home (首页): search, frequent services, categories (not in elder mode), progress query.
 import { h, button } from "../dom.js";
 import { t, text } from "../i18n.js";
-import { get, errorText } from "../api.js";
+import { errorText } from "../api.js";
 import { kiosk } from "../kiosk.js";
 import { go } from "../router.js";
 import { attachKeyboard } from "../keyboard.js";
-
-let catalog = null; // the catalog is public and cached for the page's life
-
-/** The catalog (categories and items), fetched once. */
-export function loadCatalog() {
-  catalog ??= get("/catalog").catch((error) => {
-    catalog = null;
-    throw error;
-  });
-  return catalog;
-}
+import { loadCatalog } from "../catalog.js"; // public, cached for the page's life
 
 /** A tile that opens an item's guide. */
 export function itemTile(item) {

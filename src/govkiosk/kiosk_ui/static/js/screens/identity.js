@@ -27,10 +27,16 @@ export async function render(params, view) {
     methods.querySelectorAll("button").forEach((b) => (b.disabled = true));
     status.replaceChildren(busy(t(method === "idcard" ? "identity.reading" : "identity.scanning")));
     try {
-      const answer = await post(`/identity/${method}`, {});
+      // the form's prefill comes in the same answer (one wait for the citizen, not three)
+      const appId = state.item?.form ? state.item.app_id : undefined;
+      const answer = await post(`/identity/${method}`, { app_id: appId });
       if (!view.isCurrent()) return;
       state.person = answer.person;
       state.session = answer.session;
+      if (answer.prefill) {
+        state.data = answer.prefill.data || {};
+        state.prefilled = true;
+      }
       kiosk.startSession(answer.session?.seconds_left ?? Infinity);
       status.replaceChildren(h("p", { class: "ok" }, t("identity.done", { name: answer.person.name_masked })));
       await afterIdentity();

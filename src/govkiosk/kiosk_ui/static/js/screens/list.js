@@ -2,7 +2,8 @@
 import { h, screen } from "../dom.js";
 import { t, text } from "../i18n.js";
 import { get, errorText } from "../api.js";
-import { itemTile, loadCatalog } from "./home.js";
+import { loadCatalog } from "../catalog.js";
+import { itemTile } from "./home.js";
 
 export async function render({ q = "", category = "" }) {
   let title = t("list.searchTitle", { q });

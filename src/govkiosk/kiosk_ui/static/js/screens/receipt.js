@@ -1,7 +1,8 @@
 // Receipt (回执打印): prints with the printer's status shown; when the printer cannot print, the case
 // number stays on screen with a QR code and an SMS to carry it away. For a print item (证明打印) it prints
-// the certificate the department issues, saying so while the agent waits for it (up to ~20 s).
-import { h, button, screen, qrFigure } from "../dom.js";
+// the certificate the department issues, saying so while the agent waits for it (up to ~20 s). The screen
+// comes at once with its busy state; the printer's status and the outcome fill it in when the agent answers.
+import { h, button, screen, qrFigure, busy } from "../dom.js";
 import { has, t, text } from "../i18n.js";
 import { get, post, errorText } from "../api.js";
 import { deviceService } from "../kiosk.js";
@@ -57,11 +58,20 @@ function trouble(answer, caseNumber) {
     fallback.sms !== false && caseNumber ? smsForm(fallback.case_number || caseNumber) : null);
 }
 
+/** The agent's answer to one print request: asked once per document, so showing the screen again (a
+ * language or elder-mode switch re-renders it) shows the same outcome instead of printing a second copy. */
+function printOnce(path, body) {
+  state.prints ??= {};
+  const key = `${path} ${body.case_number || body.entry_id}`;
+  state.prints[key] ??= post(path, body);
+  return state.prints[key];
+}
+
 /** A print item's certificate: the waiting state at once, the outcome when the agent answers. */
 function certificate(caseNumber, view) {
   const box = h("div", { id: "print-outcome" },
     h("p", { class: "waiting", role: "status" }, t("receipt.waitingDocument")));
-  post("/document/print", { case_number: caseNumber })
+  printOnce("/document/print", { case_number: caseNumber })
     .then((answer) => answer.printed
       ? h("p", { class: "ok", role: "status" }, t("receipt.documentPrinted"))
       : trouble(answer, caseNumber))
@@ -79,19 +89,20 @@ function actions() {
 export async function render(params, view) {
   const result = state.result || {};
   const body = result.case_number ? { case_number: result.case_number } : { entry_id: result.entry_id };
-  const status = await printerLine();
+  const status = h("div", { class: "printer-line" });
+  const fill = (box, content) => content.then((node) => { if (view.isCurrent()) box.replaceChildren(node); });
   if (state.item?.kind === "print" && result.case_number) {
+    fill(status, printerLine());
     return screen(t("receipt.documentTitle"), null, status, certificate(result.case_number, view), actions());
   }
-  let outcome;
-  try {
-    const answer = await post("/receipt/print", body);
-    outcome = answer.printed
+  const outcome = h("div", { id: "print-outcome" }, busy(t("receipt.printing")));
+  const printed = printOnce("/receipt/print", body)
+    .then((answer) => answer.printed
       ? h("p", { class: "ok", role: "status" }, t("receipt.printed"))
-      : trouble(answer, result.case_number || result.entry_id);
-  } catch (error) {
-    outcome = trouble({ reason: error.code }, result.case_number || result.entry_id);
-  }
+      : trouble(answer, result.case_number || result.entry_id))
+    .catch((error) => trouble({ reason: error.code }, result.case_number || result.entry_id));
+  const line = printerLine();
+  fill(status, line);
+  fill(outcome, line.then(() => printed)); // the outcome after the printer's status, as it reads
   return screen(t("receipt.title"), null, status, outcome, actions());
 }
-
