@@ -108,6 +108,25 @@ def test_each_kind_of_bad_input_names_its_cause_without_a_traceback(tmp_path: Pa
         assert result.exception is None or isinstance(result.exception, SystemExit)
 
 
+def test_bad_tables_through_the_command_end_without_a_traceback(tmp_path: Path) -> None:
+    (tmp_path / "demand.csv").write_text("id,x,y,population\na,0,0,10\nb,1,0,20\n")
+    (tmp_path / "cand.csv").write_text("id,x,y\nk1,0,0\nk2,5,0\n")
+    inputs = ["--demand", str(tmp_path / "demand.csv"), "--candidates", str(tmp_path / "cand.csv")]
+    cases = {
+        "origin,to,minutes\na,k1,3\n": "tt.csv: missing columns ['destination']",
+        "origin,destination,minutes\na,k1,3\nb,k2,ten\n": "tt.csv:3: field 'minutes': 'ten' is not a number",
+        "origin,destination,minutes\nc,k1,3\n": "tt.csv:2: field 'origin': unknown id 'c'",
+    }
+    table = tmp_path / "tt.csv"
+    for text, message in cases.items():
+        table.write_text(text)
+        args = ["plan", "mclp", *inputs, "--travel-times", str(table), "-p", "1", "--radius", "15"]
+        result = CliRunner().invoke(app, args)
+        assert result.exit_code == 2, result.output
+        assert f"error: {tmp_path / message}" in result.stderr
+        assert result.exception is None or isinstance(result.exception, SystemExit)
+
+
 def test_an_infeasible_plan_exits_1_and_says_which_limits_clash(tmp_path: Path) -> None:
     result = CliRunner().invoke(app, ["plan", "lscp", *_inputs(tmp_path), "--radius", "500", "--budget", "3"])
     assert result.exit_code == 1

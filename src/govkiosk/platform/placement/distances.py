@@ -7,7 +7,7 @@ import scipy.sparse as sp
 from scipy.spatial import cKDTree
 from scipy.spatial.distance import cdist
 
-from govkiosk.platform.placement.problem import Metric, PlacementInputError, PlacementProblem
+from govkiosk.platform.placement.problem import Metric, PlacementInputError, PlacementProblem, TravelTable
 
 EARTH_RADIUS_M = 6_371_008.8  # mean Earth radius (IUGG)
 MAX_DENSE_CELLS = 40_000_000  # 320 MB of float64: beyond this a dense matrix is a mistake, not a plan
@@ -28,10 +28,29 @@ def coverage(problem: PlacementProblem, radius: float) -> sp.csr_matrix:
         rows, cols = np.nonzero(problem.matrix <= radius)
     else:
         assert problem.table is not None
-        keep = problem.table.minutes <= radius
-        rows, cols = problem.table.rows[keep], problem.table.cols[keep]
+        return _table_coverage(problem.table, radius, n, m)
     data = np.ones(len(rows), dtype=bool)
     return sp.csr_matrix((data, (rows, cols)), shape=(n, m), dtype=bool)
+
+
+def _table_coverage(table: TravelTable, radius: float, n: int, m: int) -> sp.csr_matrix:
+    """The table's pairs within `radius` minutes; it is sorted by (row, col), so they are CSR as they are."""
+    keep = table.minutes <= radius
+    indptr = np.zeros(n + 1, dtype=np.int64)
+    np.cumsum(np.bincount(table.rows[keep], minlength=n), out=indptr[1:])
+    cols = table.cols[keep]
+    return sp.csr_matrix((np.ones(len(cols), dtype=bool), cols, indptr), shape=(n, m))
+
+
+def table_nearest(table: TravelTable, is_open: np.ndarray, n: int) -> np.ndarray:
+    """Per demand point, the minutes to its nearest open site in the table (+inf when the table has none)."""
+    keep = is_open[table.cols]
+    rows, minutes = table.rows[keep], table.minutes[keep]
+    nearest = np.full(n, np.inf)
+    if len(rows):
+        starts = np.flatnonzero(np.append(True, rows[1:] != rows[:-1]))  # rows are sorted: one run per point
+        nearest[rows[starts]] = np.minimum.reduceat(minutes, starts)
+    return nearest
 
 
 def _tree_pairs(a: np.ndarray, b: np.ndarray, radius: float, *, chord: bool) -> tuple[np.ndarray, np.ndarray]:

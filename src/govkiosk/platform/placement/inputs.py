@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 from pathlib import Path
 
 import numpy as np
@@ -13,11 +12,11 @@ from govkiosk.platform.placement.problem import (
     PlacementInputError,
     PlacementProblem,
     Sites,
-    TravelTable,
     make_demand,
     make_sites,
 )
 from govkiosk.platform.placement.readers import _number, _Rows, read_table_file
+from govkiosk.platform.placement.travel_times import read_travel_times
 
 
 def read_plan_inputs(
@@ -91,38 +90,3 @@ def _unique(ids: list[str], path: Path) -> None:
         if value in seen:
             raise PlacementInputError(f"{path}: field 'id': '{value}' appears twice")
         seen.add(value)
-
-
-def read_travel_times(path: Path, demand_ids: list[str], site_ids: list[str]) -> TravelTable:
-    """`origin,destination,minutes`: origin a demand id, destination a site id; later rows override."""
-    demand_index = {v: k for k, v in enumerate(demand_ids)}
-    site_index = {v: k for k, v in enumerate(site_ids)}
-    rows, cols, minutes = [], [], []
-    try:
-        with path.open(newline="", encoding="utf-8-sig") as f:
-            reader = csv.DictReader(f)
-            missing = {"origin", "destination", "minutes"} - set(reader.fieldnames or [])
-            if missing:
-                raise PlacementInputError(f"{path}: missing columns {sorted(missing)}")
-            for line, row in enumerate(reader, start=2):
-                where = f"{path}:{line}"
-                rows.append(_lookup(demand_index, row, "origin", where))
-                cols.append(_lookup(site_index, row, "destination", where))
-                value = _number(row, "minutes", where)
-                if value < 0:
-                    raise PlacementInputError(f"{where}: field 'minutes': must not be negative")
-                minutes.append(value)
-    except OSError as exc:
-        raise PlacementInputError(f"{path}: cannot read ({exc.strerror})") from exc
-    r, c, t = np.array(rows, dtype=np.int64), np.array(cols, dtype=np.int64), np.array(minutes, dtype=float)
-    # A pair listed twice keeps its last row, so coverage and distances agree on one value.
-    _, first_rev = np.unique((r * len(site_ids) + c)[::-1], return_index=True)
-    last = len(r) - 1 - first_rev
-    return TravelTable(r[last], c[last], t[last])
-
-
-def _lookup(index: dict[str, int], row: dict[str, str], name: str, where: str) -> int:
-    value = (row.get(name) or "").strip()
-    if value not in index:
-        raise PlacementInputError(f"{where}: field '{name}': unknown id '{value}'")
-    return index[value]

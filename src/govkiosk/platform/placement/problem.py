@@ -71,7 +71,9 @@ class Sites:
 
 @dataclass(frozen=True)
 class TravelTable:
-    """A sparse travel-time table: entry (row, col) = minutes; absent pairs are unreachable."""
+    """A sparse travel-time table: entry (row, col) = minutes; absent pairs are unreachable.
+
+    Built by `make_travel_table`: sorted by (row, col), each pair once, so coverage is a CSR matrix as is."""
 
     rows: np.ndarray
     cols: np.ndarray
@@ -138,3 +140,14 @@ def make_demand(
         weight=np.asarray(weight if weight is not None else np.ones(n), dtype=float),
         district=np.asarray(district if district is not None else [""] * n, dtype=object),
     )
+
+
+def make_travel_table(rows: np.ndarray, cols: np.ndarray, minutes: np.ndarray, m: int) -> TravelTable:
+    """Entries sorted by (row, col), each pair once: where a pair repeats, the later entry wins."""
+    key = rows.astype(np.int64) * m + cols
+    if len(key) > 1 and not (key[1:] > key[:-1]).all():  # a table written in order skips the sort
+        order = np.argsort(key, kind="stable")  # stable: a repeated pair's entries keep file order
+        ordered = key[order]
+        take = order[np.append(ordered[1:] != ordered[:-1], True)]
+        rows, cols, minutes = rows[take], cols[take], minutes[take]
+    return TravelTable(rows, cols, minutes)

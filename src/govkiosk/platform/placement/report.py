@@ -9,7 +9,13 @@ import numpy as np
 import scipy.sparse as sp
 from scipy.spatial import cKDTree
 
-from govkiosk.platform.placement.distances import EARTH_RADIUS_M, _unit_xyz, coverage, distance_matrix
+from govkiosk.platform.placement.distances import (
+    EARTH_RADIUS_M,
+    _unit_xyz,
+    coverage,
+    distance_matrix,
+    table_nearest,
+)
 from govkiosk.platform.placement.problem import Metric, PlacementProblem, PlanOptions
 from govkiosk.platform.placement.solver import PlanResult
 
@@ -24,6 +30,9 @@ def nearest_distance(problem: PlacementProblem, is_open: np.ndarray) -> np.ndarr
     if problem.metric is Metric.HAVERSINE:
         chord = cKDTree(_unit_xyz(problem.sites.xy[is_open])).query(_unit_xyz(problem.demand.xy))[0]
         return 2.0 * EARTH_RADIUS_M * np.arcsin(np.clip(chord / 2.0, 0.0, 1.0))
+    if problem.metric is Metric.TABLE:
+        assert problem.table is not None
+        return table_nearest(problem.table, is_open, n)
     return distance_matrix(problem)[:, is_open].min(axis=1)
 
 
