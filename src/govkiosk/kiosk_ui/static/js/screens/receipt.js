@@ -58,8 +58,9 @@ function trouble(answer, caseNumber) {
     fallback.sms !== false && caseNumber ? smsForm(fallback.case_number || caseNumber) : null);
 }
 
-/** The agent's answer to one print request: asked once per document, so showing the screen again (a
- * language or elder-mode switch re-renders it) shows the same outcome instead of printing a second copy. */
+/** The agent's answer to one print request: asked once per press of the print button (submit.js clears
+ * `state.prints`), so showing the screen again — a language or elder-mode switch re-renders it — shows the
+ * same outcome instead of printing a second copy. */
 function printOnce(path, body) {
   state.prints ??= {};
   const key = `${path} ${body.case_number || body.entry_id}`;

@@ -29,7 +29,8 @@ function fieldErrors(error) {
 
 function nextActions(printLabel) {
   return h("div", { class: "actions" },
-    button(printLabel, () => go("receipt"), { kind: "primary wide", id: "print" }),
+    // a press is a new print request (another copy, or again after paper was refilled)
+    button(printLabel, () => { state.prints = {}; go("receipt"); }, { kind: "primary wide", id: "print" }),
     button(t("submit.evaluate"), () => go("evaluation"), { kind: "wide" }));
 }
 
