@@ -1,6 +1,7 @@
 """Request-scoped dependencies: the unit of work, the signed-in principal, the node's runtime."""
 
-from collections.abc import Iterator
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Annotated
 
 from fastapi import Depends, Request
@@ -25,28 +26,41 @@ def client_ip(request: Request) -> str | None:
     return request.client.host if request.client else None
 
 
-def get_session(request: Request) -> Iterator[Session]:
-    """One transaction per request: committed on success, rolled back on error.
-
-    Writers (non-GET) take SQLite's write lock up front. Audit events of reads and of failed or denied
-    requests are written after the request's own transaction, so they survive its rollback."""
+@asynccontextmanager
+async def _unit_of_work(request: Request, *, write: bool) -> AsyncIterator[Session]:
     db: Database = request.app.state.db
-    write = request.method not in SAFE_METHODS
     deferred: list[AuditEvent] = []
     try:
-        with db.session(write=write, wait_s=WRITER_WAIT_S) as session:
+        async with db.request_session(write=write, wait_s=WRITER_WAIT_S) as session:
             session.info[WRITE_KEY] = write
             session.info[DEFERRED_KEY] = deferred
             try:
                 yield session
             except DomainError as exc:
-                if write or isinstance(exc, Forbidden):
+                if request.method not in SAFE_METHODS or isinstance(exc, Forbidden):
                     deferred.append(_failure_event(request, exc))
                 raise
     finally:
         if deferred:
-            with db.session(write=True) as session:
+            async with db.request_session(write=True) as session:
                 session.add_all(deferred)
+
+
+async def get_session(request: Request) -> AsyncIterator[Session]:
+    """One transaction per request: committed on success, rolled back on error.
+
+    Writers (non-GET) take SQLite's writer lock up front, waiting for it on the event loop (no worker
+    thread) at most WRITER_WAIT_S, then 503 with Retry-After. Audit events of reads and of failed or denied
+    requests are written after the request's own transaction, so they survive its rollback."""
+    async with _unit_of_work(request, write=request.method not in SAFE_METHODS) as session:
+        yield session
+
+
+async def get_read_session(request: Request) -> AsyncIterator[Session]:
+    """A transaction that only reads, whatever the method: for a POST whose effect is outside the database
+    (a material's bytes go to the object store), so it never queues for SQLite's writer lock."""
+    async with _unit_of_work(request, write=False) as session:
+        yield session
 
 
 def _failure_event(request: Request, exc: DomainError) -> AuditEvent:
@@ -71,6 +85,7 @@ def _failure_event(request: Request, exc: DomainError) -> AuditEvent:
 
 # scope="function": commit before the response is sent, so a 2xx means the change is durable.
 SessionDep = Annotated[Session, Depends(get_session, scope="function")]
+ReadSessionDep = Annotated[Session, Depends(get_read_session, scope="function")]
 
 
 def _bearer(request: Request) -> str | None:

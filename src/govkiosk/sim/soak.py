@@ -114,6 +114,11 @@ class SoakResult:
     duplicate_answers: int = 0  # retries the platform answered "already have it" (lost answers)
     dead_letters: int = 0
     quarantined: int = 0
+    down_s: float = 0.0  # the platform was dead or starting (from each kill until it answered /livez)
+
+    @property
+    def cases_per_s(self) -> float:
+        return round(self.cases / self.seconds, 1) if self.seconds else 0.0
 
     @property
     def ok(self) -> bool:
@@ -123,7 +128,8 @@ class SoakResult:
         """The one line `make soak` prints."""
         return (
             f"lost={self.lost} duplicated={self.duplicated} unexpected={self.unexpected} "
-            f"materials_bad={self.materials_bad} cases={self.cases} kills={self.kills} seconds={self.seconds}"
+            f"materials_bad={self.materials_bad} cases={self.cases} kills={self.kills} "
+            f"seconds={self.seconds} cases_per_s={self.cases_per_s}"
         )
 
 
@@ -425,6 +431,7 @@ def _submission(key: str, item_id: int, ref: MaterialRef | None) -> CaseSubmissi
 class Kills:
     anywhere: int = 0
     after_commit: int = 0
+    down_s: float = 0.0  # from each kill until the restarted platform answered /livez
 
     @property
     def total(self) -> int:
@@ -477,7 +484,9 @@ async def kill_repeatedly(
         else:
             platform.kill()
             kills.anywhere += 1
+        killed = time.monotonic()
         await asyncio.to_thread(platform.start)
+        kills.down_s += time.monotonic() - killed
 
 
 # --- the run -----------------------------------------------------------------------------------------------
@@ -677,6 +686,7 @@ def _result(run: Run, found: Check, started: float) -> SoakResult:
         duplicate_answers=sum(k.duplicate_answers for k in run.kiosks),
         dead_letters=sum(len(k.outbox.dead_letters()) for k in run.kiosks),
         quarantined=sum(len(list(k.outbox.quarantine_dir.iterdir())) for k in run.kiosks),
+        down_s=round(run.kills.down_s, 1),
     )  # fmt: skip
 
 

@@ -20,6 +20,7 @@ from govkiosk.platform.core.clock import utcnow
 from govkiosk.platform.core.errors import InvalidInput, NotFound
 from govkiosk.platform.core.pagination import Page
 from govkiosk.platform.core.sealing import Sealer
+from govkiosk.platform.db.session import in_thread
 from govkiosk.platform.deps import PrincipalDep, RuntimeDep, SessionDep
 from govkiosk.platform.dept_api.router import CallerDep
 from govkiosk.platform.support import receipts
@@ -52,10 +53,10 @@ async def submit(
     authorization: str | None = Header(default=None),
 ) -> CaseReceipt:
     """A citizen's submission from a kiosk; a retry with the same idempotency key answers 200, same case."""
-    # async, with the use case on one worker thread: SQLite's writer lock is held from the dependency to the
-    # commit, and every extra thread hop (a sync endpoint's response check is one) lengthens that (D-029).
-    receipt = await run_in_threadpool(
-        _submit, session, runtime.require_terminal(authorization), data, _sealer(request)
+    # async, with the use case in one thread hop (on the SQLite writer's own threads): the writer lock is held
+    # from the dependency to the commit, and every hop (a sync endpoint's response check is one) lengthens it.
+    receipt = await in_thread(
+        session, _submit, session, runtime.require_terminal(authorization), data, _sealer(request)
     )
     if receipt.duplicate:
         response.status_code = status.HTTP_200_OK

@@ -29,7 +29,7 @@ from govkiosk.platform.catalog.schemas import (
 )
 from govkiosk.platform.core.errors import InvalidInput
 from govkiosk.platform.core.pagination import Page
-from govkiosk.platform.deps import PrincipalDep, RuntimeDep, SessionDep
+from govkiosk.platform.deps import PrincipalDep, ReadSessionDep, RuntimeDep, SessionDep
 
 router = APIRouter(prefix="/api/v1/catalog", tags=["catalog"])
 terminal_router = APIRouter(prefix=API_PREFIX, tags=["terminal API"])
@@ -188,11 +188,12 @@ def prefill_form(
     app_id: int,
     data: FormPrefillRequest,
     request: Request,
-    session: SessionDep,
+    session: ReadSessionDep,
     runtime: RuntimeDep,
     authorization: str | None = Header(default=None),
 ) -> FormPrefill:
-    """A form's initial data from the identity the kiosk verified and the citizen's e-licences."""
+    """A form's initial data from the identity the kiosk verified and the citizen's e-licences, computed
+    fields included."""
     runtime.require_terminal(authorization)
     licences = request.app.state.support.licences
     return FormPrefill(
@@ -204,7 +205,7 @@ def prefill_form(
 def check_form(
     app_id: int,
     data: FormCheckRequest,
-    session: SessionDep,
+    session: ReadSessionDep,
     runtime: RuntimeDep,
     authorization: str | None = Header(default=None),
 ) -> FormCheck:

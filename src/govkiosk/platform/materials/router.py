@@ -12,7 +12,7 @@ from starlette.concurrency import run_in_threadpool
 
 from govkiosk.contracts.terminal_api import API_PREFIX, MaterialRef
 from govkiosk.platform.core.errors import DomainError
-from govkiosk.platform.deps import RuntimeDep, SessionDep
+from govkiosk.platform.deps import ReadSessionDep, RuntimeDep
 from govkiosk.platform.materials import service
 from govkiosk.platform.support.runtime import Support
 
@@ -58,7 +58,7 @@ def _support(request: Request) -> Support:
 @terminal_router.post("/materials", response_model=MaterialRef, status_code=201)
 async def upload_scan(
     request: Request,
-    session: SessionDep,
+    session: ReadSessionDep,  # the bytes go to the object store: no wait for SQLite's writer lock
     runtime: RuntimeDep,
     item_id: int = Query(...),
     item_version: int = Query(...),
@@ -97,7 +97,7 @@ def find_licences(
 def attach_licence(
     data: LicenceAttach,
     request: Request,
-    session: SessionDep,
+    session: ReadSessionDep,
     runtime: RuntimeDep,
     authorization: str | None = Header(default=None),
 ) -> MaterialRef:
@@ -110,7 +110,7 @@ def attach_licence(
 def start_upload(
     data: UploadStart,
     request: Request,
-    session: SessionDep,
+    session: ReadSessionDep,
     runtime: RuntimeDep,
     authorization: str | None = Header(default=None),
 ) -> UploadLink:
