@@ -1,5 +1,7 @@
 """Configuration inherited down the org tree, then profile, then terminal; ETags and 304."""
 
+import pytest
+
 from tests.platform.fleet.conftest import Fleet
 from tests.platform.fleet.helpers import API
 
@@ -68,6 +70,18 @@ def test_invalid_interval_is_refused(fleet: Fleet) -> None:
         json={"values": {"heartbeat_interval_s": 1}},
     )
     assert response.status_code == 422
+
+
+@pytest.mark.parametrize(("idle", "status"), [(59, 422), (60, 200), (120, 200), (121, 422), ("90", 422)])
+def test_the_citizen_screens_idle_timeout_is_60_to_120_seconds(
+    fleet: Fleet, idle: object, status: int
+) -> None:
+    response = fleet.client.put(
+        f"/api/v1/configs/org/{fleet.tree.city.id}",
+        headers=fleet.admin,
+        json={"values": {"session_idle_timeout_s": idle}},
+    )
+    assert response.status_code == status, response.text
 
 
 def test_a_node_resolves_the_whole_fleet_like_each_terminal_alone(fleet: Fleet) -> None:

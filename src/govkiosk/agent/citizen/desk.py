@@ -37,6 +37,18 @@ T = TypeVar("T")
 CATALOG_REFRESH_S = 5.0  # the platform is asked about the catalog at most this often (ETag, 304)
 
 
+IDLE_BOUNDS_S = (60.0, 120.0)  # the citizen screen's idle countdown, per step (docs/kiosk-ui.md)
+DEFAULT_IDLE_S = 90.0
+
+
+def idle_timeout_of(config: dict[str, Any]) -> float:
+    """`session_idle_timeout_s` from a kiosk's configuration, kept within 60–120 s; 90 s without one."""
+    value = config.get("session_idle_timeout_s")
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return DEFAULT_IDLE_S
+    return min(IDLE_BOUNDS_S[1], max(IDLE_BOUNDS_S[0], float(value)))
+
+
 @dataclass(frozen=True)
 class StoredMaterial:
     """A material the platform stored for this session: the opaque id the UI holds, the reference the case
@@ -144,9 +156,17 @@ class CitizenDesk:
         identity = await (identifier.identify() if code is None else identifier.identify_code(code))
         return self._open(identity)
 
+    @property
+    def idle_s(self) -> float:
+        """The idle timeout: the agent's own when set (tests, simulators), else the platform's
+        `session_idle_timeout_s` for this kiosk (layered configuration, 60–120 s)."""
+        if self.timings.idle_s is not None:
+            return self.timings.idle_s
+        return idle_timeout_of(getattr(self.agent, "config", {}) or {})
+
     def _open(self, identity: IdentityResult) -> CitizenSession:
         self.session = CitizenSession(
-            identity, idle_timeout_s=self.timings.idle_s, max_lifetime_s=self.timings.session_cap_s,
+            identity, idle_timeout_s=self.idle_s, max_lifetime_s=self.timings.session_cap_s,
             on_end=self._ended,
         )  # fmt: skip
         self.record = VisitRecord()

@@ -219,7 +219,7 @@ class KioskApi:
             "mode": "elder" if agent.config.get("ui_mode") == "elder" else "normal",
             "devices": {"ws_base": server.ws_base, "token": server.token} if server else None,
             "timeouts": {
-                "idle_s": timings.idle_s,
+                "idle_s": self.desk.idle_s,
                 "warn_s": timings.warn_s,
                 "session_cap_s": timings.session_cap_s,
             },

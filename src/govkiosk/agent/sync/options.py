@@ -10,7 +10,7 @@ from pathlib import Path
 class KioskTimings:
     """The citizen session's clocks and the waits of the kiosk UI's local API (seconds)."""
 
-    idle_s: float = 90.0
+    idle_s: float | None = None  # None: the platform's session_idle_timeout_s (60–120 s), else 90 s
     warn_s: float = 20.0  # the UI's countdown before the idle end
     session_cap_s: float = 900.0
     card_wait_s: float = 15.0  # waiting for an ID card (or a QR code) and the face

@@ -24,6 +24,7 @@ DEFAULTS: dict[str, Any] = {
     "screen_lock_message": "设备维护中，请稍候 / Under maintenance",
 }
 _INTERVAL_BOUNDS = (5, 3600)
+_IDLE_BOUNDS = (60, 120)  # the citizen screen's per-step idle countdown (docs/kiosk-ui.md)
 
 
 def etag_of(values: dict[str, Any]) -> str:
@@ -92,6 +93,11 @@ def _validate(values: dict[str, Any]) -> None:
         value = values["heartbeat_interval_s"]
         if not isinstance(value, int) or not _INTERVAL_BOUNDS[0] <= value <= _INTERVAL_BOUNDS[1]:
             raise InvalidInput(f"heartbeat_interval_s must be an integer in {_INTERVAL_BOUNDS}")
+    idle = values.get("session_idle_timeout_s")
+    if idle is not None and (not isinstance(idle, int) or not _IDLE_BOUNDS[0] <= idle <= _IDLE_BOUNDS[1]):
+        raise InvalidInput(
+            f"session_idle_timeout_s must be an integer from {_IDLE_BOUNDS[0]} to {_IDLE_BOUNDS[1]}"
+        )
     if len(json.dumps(values)) > 64_000:
         raise InvalidInput("a configuration layer is limited to 64 kB")
 
