@@ -376,14 +376,33 @@ def axe_violations(page: Page) -> list[str]:
     ]
 
 
+# The smallest text on the screen: every visible element that holds text of its own, with its font size.
+SMALLEST_TEXT = """() => {
+  let smallest = null;
+  for (const el of document.querySelectorAll("body *")) {
+    const own = [...el.childNodes].some((n) => n.nodeType === 3 && n.textContent.trim());
+    if (!own || !el.getClientRects().length) continue;
+    const style = getComputedStyle(el);
+    if (style.visibility === "hidden" || el.closest("[hidden], [aria-hidden=true]")) continue;
+    const size = parseFloat(style.fontSize);
+    if (!smallest || size < smallest.size) smallest = { size, text: el.textContent.trim().slice(0, 20) };
+  }
+  return smallest;
+}"""
+MIN_TEXT_PX = {"normal": 28, "elder": 40}
+
+
 def check(page: Page, name: str, *, elder_shot: bool = False) -> None:
-    """axe in normal and elder mode (0 violations), and screenshots of this screen."""
+    """axe in normal and elder mode (0 violations), text no smaller than 28 px (elder mode 40 px), and
+    screenshots of this screen."""
     SHOTS.mkdir(parents=True, exist_ok=True)
     page.wait_for_timeout(50)  # let fonts and the first frame settle
     mode = page.evaluate("document.documentElement.dataset.mode")
     for current in (mode, "elder" if mode == "normal" else "normal"):
         page.evaluate(f"document.documentElement.dataset.mode = '{current}'")
         assert axe_violations(page) == [], f"{name} ({current})"
+        smallest = page.evaluate(SMALLEST_TEXT)
+        assert smallest is None or smallest["size"] >= MIN_TEXT_PX[current], f"{name} ({current}): {smallest}"
         if current == mode or elder_shot:  # the page as it is, and on request the other mode
             page.screenshot(path=str(SHOTS / f"{name}{'' if current == mode else '-' + current}.png"))
     page.evaluate(f"document.documentElement.dataset.mode = '{mode}'")
