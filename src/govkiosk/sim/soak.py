@@ -717,7 +717,11 @@ def main(argv: list[str] | None = None) -> int:
     workdir = args.workdir or Path(tempfile.mkdtemp(prefix="govkiosk-soak-"))
     workdir.mkdir(parents=True, exist_ok=True)
     print(f"soak: {config.kiosks} kiosks × {config.cases} cases, workdir {workdir}", flush=True)
-    result = asyncio.run(soak(config, db_url=args.db or fresh_sqlite(workdir), workdir=workdir))
+    try:
+        result = asyncio.run(soak(config, db_url=args.db or fresh_sqlite(workdir), workdir=workdir))
+    except KeyboardInterrupt:  # Ctrl-C: the platform and the kiosks have been stopped on the way out
+        print(f"soak: interrupted; nothing checked (workdir {workdir})", file=sys.stderr, flush=True)
+        return 130
     print("details:", asdict(result), flush=True)
     return 0 if result.ok else 1
 
