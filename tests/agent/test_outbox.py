@@ -29,7 +29,7 @@ import httpx
 import pytest
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 
-from govkiosk.agent.devices.id_numbers import check_digit, mask
+from govkiosk.agent.devices.id_numbers import check_digit
 from govkiosk.agent.sync.client import PlatformUnavailable, TerminalClient
 from govkiosk.agent.sync.outbox import (
     KEY_FILE,
@@ -40,6 +40,7 @@ from govkiosk.agent.sync.outbox import (
     classify,
     new_idempotency_key,
 )
+from govkiosk.contracts.masking import mask_id_number
 from govkiosk.contracts.terminal_api import API_PREFIX, CASES_PATH, Applicant, CaseSubmission
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -391,7 +392,9 @@ async def test_run_forever_delivers_what_is_enqueued_and_logs_no_id_number(
             await asyncio.sleep(0.01)
         runner.cancel()
     assert [e.kind for e in events] == ["queued", "retrying", "submitted"]
-    assert ID_NUMBER not in caplog.text and NAME not in caplog.text and mask(ID_NUMBER) in caplog.text
+    assert (
+        ID_NUMBER not in caplog.text and NAME not in caplog.text and mask_id_number(ID_NUMBER) in caplog.text
+    )
 
 
 # --- kill -9 ---------------------------------------------------------------------------------------

@@ -23,7 +23,7 @@ from govkiosk.agent.citizen.face import SimulatedFaceComparer
 from govkiosk.agent.citizen.identity import IdCardFaceIdentifier, IdentityResult
 from govkiosk.agent.citizen.materials import DEVICE_TIMEOUT_S, attach_licence, find_licence, scan, upload_scan
 from govkiosk.agent.citizen.offers import FormOffer, NotOffered, find_form
-from govkiosk.agent.citizen.receipts import PrintOutcome, mask_name, print_queued_slip, print_receipt
+from govkiosk.agent.citizen.receipts import PrintOutcome, print_queued_slip, print_receipt
 from govkiosk.agent.citizen.session import CitizenSession, EndReason
 from govkiosk.agent.devices.base import DeviceError
 from govkiosk.agent.devices.device_set import DeviceSet
@@ -31,6 +31,7 @@ from govkiosk.agent.devices.id_card_reader import SimulatedIdCardReader
 from govkiosk.agent.devices.signature_pad import SignaturePadService
 from govkiosk.agent.sync.agent import Agent
 from govkiosk.contracts.devices import IdCardData
+from govkiosk.contracts.masking import mask_name
 from govkiosk.contracts.terminal_api import CatalogOffer, FormCheckRequest, FormPrefillRequest, MaterialRef
 from govkiosk.crypto import sm3
 from govkiosk.platform.support.elicence import COMPANIES, DemoCitizen

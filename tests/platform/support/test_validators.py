@@ -8,14 +8,13 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from govkiosk.contracts.masking import mask_id_number, mask_mobile
 from govkiosk.platform.support.forms.regions import SHENZHEN_DISTRICTS, region_children, region_name
 from govkiosk.platform.support.forms.validators import (
     id_age,
     id_birth_date,
     id_number_problems,
     id_sex,
-    mask_id_number,
-    mask_mobile,
     mobile_problems,
     uscc_problems,
     validate_id_number,

@@ -17,8 +17,8 @@ from govkiosk.agent.citizen.materials import attach_licence, find_licence, scan,
 from govkiosk.agent.citizen.payment import PaymentNotFound
 from govkiosk.agent.citizen.qr import qr_svg
 from govkiosk.agent.devices.base import DeviceError
-from govkiosk.agent.devices.id_numbers import mask
 from govkiosk.agent.sync.client import PlatformRefused, PlatformUnavailable
+from govkiosk.contracts.masking import mask_id_number
 from govkiosk.contracts.terminal_api import SIGNATURE_SLOT, FormCheckRequest, FormPrefillRequest, MaterialRef
 from govkiosk.crypto import sm3
 
@@ -96,7 +96,7 @@ async def attach_elicence(desk: CitizenDesk, slot: str, app_id: int) -> dict[str
     ref = await attach_licence(client, token, offer, slot, licence)
     stored = desk.keep_material(ref)
     number = str(licence.get("number") or "")
-    view = {"type": licence_type, "number_masked": mask(number)}
+    view = {"type": licence_type, "number_masked": mask_id_number(number)}
     return {"ref": _ref_view(stored.id, ref), "licence": view}
 
 

@@ -23,7 +23,6 @@ from govkiosk.agent.devices.biometric import BiometricService
 from govkiosk.agent.devices.camera import CameraService
 from govkiosk.agent.devices.device_set import DeviceSet
 from govkiosk.agent.devices.id_card_reader import IdCardReaderService
-from govkiosk.agent.devices.id_numbers import mask
 from govkiosk.contracts.devices import (
     BarcodeData,
     IdCardData,
@@ -31,6 +30,7 @@ from govkiosk.contracts.devices import (
     LivenessResult,
     TakePictureCommand,
 )
+from govkiosk.contracts.masking import mask_id_number
 from govkiosk.contracts.terminal_api import DeviceClass
 
 log = logging.getLogger(__name__)
@@ -55,8 +55,8 @@ class IdentityResult:
     live_image: bytearray = field(default_factory=bytearray, repr=False)
 
     def __repr__(self) -> str:
-        shown = f"id_number={mask(self.id_number)!r}, method={self.method!r}, simulated={self.simulated}"
-        return f"IdentityResult({shown})"
+        masked = mask_id_number(self.id_number)
+        return f"IdentityResult(id_number={masked!r}, method={self.method!r}, simulated={self.simulated})"
 
     def wipe(self) -> None:
         """Zero the image buffers and forget the personal fields."""
@@ -129,7 +129,7 @@ class IdCardFaceIdentifier:
             card_photo=card_photo, live_image=_b64(picture.data),
         )  # fmt: skip
         await self._compare(result)
-        log.info("identity_established method=idcard_face id=%s simulated=%s", mask(card.idNumber),
+        log.info("identity_established method=idcard_face id=%s simulated=%s", mask_id_number(card.idNumber),
                  result.simulated)  # fmt: skip
         return result
 
@@ -167,8 +167,8 @@ class MobileAppIdentifier:
     async def identify_code(self, qr_payload: str, *, scanner_simulated: bool = False) -> IdentityResult:
         """The identity behind a code the citizen typed (or `identify` scanned)."""
         claims = await self.provider.resolve(code_of(qr_payload))
-        log.info("identity_established method=mobile_app id=%s simulated=%s", mask(claims.id_number),
-                 self.provider.simulated)  # fmt: skip
+        masked = mask_id_number(claims.id_number)
+        log.info("identity_established method=mobile_app id=%s simulated=%s", masked, self.provider.simulated)
         return IdentityResult(
             name=claims.name, id_number=claims.id_number, method="mobile_app", assurance=claims.assurance,
             simulated=scanner_simulated or self.provider.simulated,
@@ -181,5 +181,5 @@ async def read_id_number(devices: DeviceSet, *, timeout_s: float = 30.0) -> str:
     card: IdCardData = await _run(
         reader, reader.driver.read(with_photo=False, card_index=None, emit=_noop_emit), timeout_s
     )
-    log.info("id_card_read id=%s", mask(card.idNumber))
+    log.info("id_card_read id=%s", mask_id_number(card.idNumber))
     return card.idNumber

@@ -25,6 +25,7 @@ from govkiosk.agent.devices.printer import PrinterService, PrintJob
 from govkiosk.agent.devices.simulated import SimulatedDevices
 from govkiosk.agent.sync.client import TerminalClient
 from govkiosk.agent.sync.outbox import OutboxEvent
+from govkiosk.contracts.masking import mask_name
 from govkiosk.contracts.terminal_api import CASES_PATH
 
 log = logging.getLogger(__name__)
@@ -322,15 +323,6 @@ def queued_slip_lines(
     blocks += [event.message_zh, event.message_en, rule]
     blocks.append("本凭条不是受理回执。提交成功后生成办件编号，可凭身份证在自助终端查询办理进度。")
     return [line for block in blocks for line in wrap(block, COLUMNS)]
-
-
-def mask_name(name: str) -> str:
-    """A name with the middle hidden (张三 → 张*, 张小三 → 张*三), as the platform's receipts print it."""
-    if len(name) <= 1:
-        return "*" * len(name)
-    if len(name) == 2:
-        return name[0] + "*"
-    return name[0] + "*" * (len(name) - 2) + name[-1]
 
 
 def local_time(moment: datetime) -> str:

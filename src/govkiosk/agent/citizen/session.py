@@ -11,7 +11,7 @@ from typing import Any, Literal
 
 from govkiosk.agent.citizen.identity import IdentityResult
 from govkiosk.agent.devices.base import Service
-from govkiosk.agent.devices.id_numbers import mask
+from govkiosk.contracts.masking import mask_id_number
 from govkiosk.contracts.terminal_api import Applicant, CaseSubmission, MaterialRef
 
 log = logging.getLogger(__name__)
@@ -69,7 +69,7 @@ class CitizenSession:
         self.end_reason: EndReason | None = None
         self._followed: Service | None = None
         log.info("citizen_session_started session=%s method=%s id=%s simulated=%s", self.id, identity.method,
-                 mask(identity.id_number), identity.simulated)  # fmt: skip
+                 mask_id_number(identity.id_number), identity.simulated)  # fmt: skip
 
     @property
     def ended(self) -> bool:

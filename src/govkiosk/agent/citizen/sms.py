@@ -5,14 +5,9 @@ import logging
 from dataclasses import dataclass
 from typing import Protocol
 
+from govkiosk.contracts.masking import mask_mobile
+
 log = logging.getLogger(__name__)
-
-
-def mask_phone(phone: str) -> str:
-    """A mobile number as logs may show it: 138****1234."""
-    if len(phone) < 7:
-        return "*" * len(phone)
-    return phone[:3] + "*" * (len(phone) - 7) + phone[-4:]
 
 
 @dataclass(frozen=True)
@@ -41,5 +36,5 @@ class SimulatedSmsSender:
 
     async def send(self, phone: str, text: str) -> None:
         """Pretend to send."""
-        self.sent = [*self.sent[-19:], SentText(mask_phone(phone), text)]
-        log.info("sms_sent phone=%s chars=%d simulated=true", mask_phone(phone), len(text))
+        self.sent = [*self.sent[-19:], SentText(mask_mobile(phone), text)]
+        log.info("sms_sent phone=%s chars=%d simulated=true", mask_mobile(phone), len(text))

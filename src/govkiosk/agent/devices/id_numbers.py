@@ -1,4 +1,5 @@
-"""Citizen ID numbers (GB 11643-1999): check digit (ISO 7064 MOD 11-2), validation, masking for logs."""
+"""Citizen ID numbers (GB 11643-1999): check digit (ISO 7064 MOD 11-2) and validation; masking is in
+`contracts/masking.py`, shared with the platform."""
 
 import re
 
@@ -17,10 +18,3 @@ def check_digit(first17: str) -> str:
 def is_valid(id_number: str) -> bool:
     """True when the ID number is well formed and its check digit is right."""
     return bool(_SHAPE.match(id_number)) and check_digit(id_number[:17]) == id_number[17]
-
-
-def mask(id_number: str) -> str:
-    """The ID number as it may appear in logs and reports: 1101**********1234."""
-    if len(id_number) <= 8:
-        return "*" * len(id_number)
-    return id_number[:4] + "*" * (len(id_number) - 8) + id_number[-4:]

@@ -20,13 +20,12 @@ from govkiosk.agent.citizen.face import SimulatedFaceComparer
 from govkiosk.agent.citizen.identity import IdentityError
 from govkiosk.agent.citizen.mobile import SimulatedMobileIdentityProvider
 from govkiosk.agent.citizen.payment import SimulatedPaymentProvider
-from govkiosk.agent.citizen.receipts import mask_name
 from govkiosk.agent.citizen.session import SessionEndedError
 from govkiosk.agent.devices.base import DeviceError
 from govkiosk.agent.devices.id_card_reader import SimulatedIdCardReader
-from govkiosk.agent.devices.id_numbers import mask
 from govkiosk.agent.devices.printer import PrinterService
 from govkiosk.agent.sync.client import PlatformRefused, PlatformUnavailable
+from govkiosk.contracts.masking import mask_id_number, mask_name
 
 if TYPE_CHECKING:
     from govkiosk.agent.sync.agent import Agent
@@ -284,7 +283,7 @@ class KioskApi:
         return {
             "session": {"id": session.id, "seconds_left": round(session.seconds_left())},
             "person": {
-                "name_masked": mask_name(identity.name), "id_masked": mask(identity.id_number),
+                "name_masked": mask_name(identity.name), "id_masked": mask_id_number(identity.id_number),
                 "method": identity.method, "simulated": identity.simulated,
             },
         }  # fmt: skip

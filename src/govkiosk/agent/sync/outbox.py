@@ -24,9 +24,9 @@ from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 from pydantic import BaseModel, ValidationError
 
-from govkiosk.agent.devices.id_numbers import mask
 from govkiosk.agent.sync.backoff import Backoff
 from govkiosk.agent.sync.client import PlatformUnavailable, TerminalClient, parse_retry_after
+from govkiosk.contracts.masking import mask_id_number
 from govkiosk.contracts.terminal_api import CASES_PATH, CaseReceipt, CaseSubmission
 
 log = logging.getLogger(__name__)
@@ -272,7 +272,7 @@ class Outbox:
             "outbox_queued entry=%s item=%s applicant=%s",
             status.entry_id,
             status.item_id,
-            mask(submission.applicant.id_number),
+            mask_id_number(submission.applicant.id_number),
         )
         self._emit("queued", status.entry_id, status.item_id, QUEUED_ZH, QUEUED_EN)
         self._wake.set()

@@ -9,6 +9,7 @@ from functools import cache
 
 from sqlalchemy.orm import Session
 
+from govkiosk.contracts.masking import mask_id_number, mask_name
 from govkiosk.contracts.terminal_api import CaseSubmission
 from govkiosk.crypto import hmac_sm3
 from govkiosk.platform.accounts.authz import Perm, Principal
@@ -37,9 +38,9 @@ from govkiosk.platform.core.settings import get_settings
 from govkiosk.platform.orgs import service as orgs
 from govkiosk.platform.support.forms.definition import FormDefinition
 from govkiosk.platform.support.forms.engine import check_submission
-from govkiosk.platform.support.forms.validators import mask_id_number, validate_id_number
+from govkiosk.platform.support.forms.validators import validate_id_number
 from govkiosk.platform.support.materials import DEFAULT_MAX_BYTES
-from govkiosk.platform.support.receipts import ReceiptData, mask_name
+from govkiosk.platform.support.receipts import ReceiptData
 from govkiosk.platform.support.storage import ObjectStore
 from govkiosk.platform.support.workdays import local_date
 from govkiosk.platform.terminals import service as terminals

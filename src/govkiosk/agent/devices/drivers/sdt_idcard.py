@@ -13,8 +13,8 @@ from typing import Any
 from govkiosk.agent.devices.base import DeviceError, EmitEvent
 from govkiosk.agent.devices.drivers.hardware import DriverOptions, HardwareDriver, Reading
 from govkiosk.agent.devices.id_card_reader import IdCardReaderDriver
-from govkiosk.agent.devices.id_numbers import mask
 from govkiosk.contracts.devices import IdCardData, IdCardType, MediaEventPayload
+from govkiosk.contracts.masking import mask_id_number
 
 log = logging.getLogger(__name__)
 
@@ -96,7 +96,7 @@ class SdtIdCardReader(HardwareDriver, IdCardReaderDriver):
             await asyncio.sleep(self.find_interval)
         emit("IdCardReader.MediaInsertedEvent", MediaEventPayload(media="idCard"))
         card = parse_text(await self.run_locked(self._read_text))
-        log.info("read ID card %s", mask(card.idNumber))
+        log.info("read ID card %s", mask_id_number(card.idNumber))
         return card  # photo: vendor-encrypted wlt, not decoded here
 
     def _find(self) -> bool:

@@ -22,8 +22,6 @@ __all__ = [
     "id_check_char",
     "id_number_problems",
     "id_sex",
-    "mask_id_number",
-    "mask_mobile",
     "mobile_problems",
     "region_code_problems",
     "uscc_problems",
@@ -126,18 +124,6 @@ def id_age(number: str, *, on: date | None = None) -> int:
     return age_on(id_birth_date(number), on or china_today())
 
 
-def mask_id_number(number: str) -> str:
-    """Show the first 4 and last 4 characters of an ID number: ``4403**********123X``.
-
-    The first 4 (province and city) and the last 4 (sequence and check digit) are what people use to
-    recognise their own number; the district and the birth date, the identifying middle, are hidden.
-    A value shorter than 9 characters is masked completely.
-    """
-    if len(number) < 9:
-        return "*" * len(number)
-    return number[:4] + "*" * (len(number) - 8) + number[-4:]
-
-
 def mobile_problems(number: str) -> list[Problem]:
     """What is wrong with a mainland mobile number (手机号码): 11 digits starting 13-19."""
     if _MOBILE.match(number):
@@ -148,13 +134,6 @@ def mobile_problems(number: str) -> list[Problem]:
 def validate_mobile(number: str) -> list[str]:
     """Problems of a mainland mobile number, in English; empty when valid."""
     return [p.en for p in mobile_problems(number)]
-
-
-def mask_mobile(number: str) -> str:
-    """Show the first 3 and last 4 digits of a mobile number: ``138****5678``."""
-    if len(number) < 8:
-        return "*" * len(number)
-    return number[:3] + "*" * (len(number) - 7) + number[-4:]
 
 
 def uscc_problems(code: str) -> list[Problem]:

@@ -4,7 +4,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
-from govkiosk.platform.support.forms.validators import mask_id_number
+from govkiosk.contracts.masking import mask_id_number, mask_name
 
 LOCAL_TZ = ZoneInfo("Asia/Shanghai")
 PLATFORM_NAME = "深圳市政务服务自助终端一体化平台"
@@ -18,15 +18,6 @@ TIPS = (
     "办结结果将以短信通知；本回执不作为办理结果的凭证。"
 )
 DEFAULT_NOTE = "部门将在承诺时限内审核办理，如需补正材料将以短信通知您。"
-
-
-def mask_name(name: str) -> str:
-    """A person's name with the middle hidden: 张三 → 张*, 张小三 → 张*三."""
-    if len(name) <= 1:
-        return "*" * len(name)
-    if len(name) == 2:
-        return name[0] + "*"
-    return name[0] + "*" * (len(name) - 2) + name[-1]
 
 
 def local_time(moment: datetime) -> str:
