@@ -13,10 +13,7 @@ see docs/agent-outbox.md ("Kill -9 of the platform").
 import asyncio
 import contextlib
 import json
-import os
 import random
-import shutil
-import tempfile
 import time
 import uuid
 from collections import Counter
@@ -39,7 +36,13 @@ from govkiosk.platform.catalog.schemas import ItemCreate
 from govkiosk.platform.core.actor import Actor
 from govkiosk.platform.core.clock import utcnow
 from govkiosk.platform.db.session import Database
-from govkiosk.sim.soak import PlatformProcess, TerminalAuth, kill_after_next_commit, running_platform
+from govkiosk.sim.soak import (
+    PlatformProcess,
+    TerminalAuth,
+    kill_after_next_commit,
+    running_platform,
+    state_on_tmpfs,
+)
 from tests.factories import build, create_terminal, create_tree
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -182,17 +185,9 @@ async def drain_while_killing(
 
 @pytest.fixture
 def outbox_dir(tmp_path: Path) -> Iterator[Path]:
-    """The kiosk's state on tmpfs when there is one: the outbox is not what is killed here, and its fsyncs
-    on this VM's disk (~3.5 ms each, 3 per submission) would only add time."""
-    shm = Path("/dev/shm")
-    if not (shm.is_dir() and os.access(shm, os.W_OK)):
-        yield tmp_path / "kiosk"
-        return
-    directory = Path(tempfile.mkdtemp(prefix="govkiosk-platform-crash-", dir=shm))
-    try:
+    """The kiosk's state on tmpfs when there is one (see `state_on_tmpfs`)."""
+    with state_on_tmpfs(tmp_path / "kiosk", prefix="govkiosk-platform-crash-") as directory:
         yield directory
-    finally:
-        shutil.rmtree(directory, ignore_errors=True)
 
 
 def cases_by_key(db: Database, terminal_id: int) -> tuple[int, dict[str, int]]:
