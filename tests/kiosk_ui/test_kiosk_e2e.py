@@ -15,7 +15,7 @@ from govkiosk.platform.core.clock import utcnow
 from govkiosk.platform.support.elicence import ZHANG_SAN
 from tests.department_sim import departments
 from tests.kiosk_ui.conftest import KioskUnderTest
-from tests.kiosk_ui.test_kiosk_screens import PORTRAIT, draw_signature, fill_certificate, screen, step
+from tests.kiosk_ui.screens import PORTRAIT, draw_signature, fill_certificate, screen, step
 
 pytestmark = pytest.mark.browser
 CASE = re.compile(r"\S{6,}")
