@@ -13,6 +13,7 @@ from typing import Any, TypeVar
 import httpx
 import pytest
 
+from govkiosk.agent.devices.audio import SimulatedAudio
 from govkiosk.agent.devices.printer import PrintJob, SimulatedPrinter
 from govkiosk.agent.sync.agent import Agent
 from govkiosk.agent.sync.options import KioskTimings
@@ -103,6 +104,12 @@ class KioskUnderTest:
     def platform_up(self) -> None:
         """The link is back (the outbox delivers at the next heartbeat)."""
         self.network.down = False
+
+    def speaker(self) -> SimulatedAudio:
+        """The simulated speaker: what it said (`spoken`) and its volume."""
+        driver = self.agent.devices.device_set.driver("Audio")
+        assert isinstance(driver, SimulatedAudio)
+        return driver
 
     def printed(self) -> list[PrintJob]:
         """The simulated printer's kept jobs (its last few, as a real printer's memory holds them)."""

@@ -168,3 +168,29 @@ def test_idle_timeout_wipes_the_kiosk_and_the_page(browser: Browser, kiosk: Kios
     assert "****" not in page.inner_text("body")
     assert page.errors == []  # type: ignore[attr-defined]
     page.context.close()
+
+
+def test_every_screen_speaks_through_the_kiosks_speaker_and_the_volume_reaches_it(
+    page: Page, kiosk: KioskUnderTest
+) -> None:
+    speaker = kiosk.speaker()
+    find_item(page, "社会保险参保证明打印")  # home → list → guide → identity
+    wait_until(lambda: "请将身份证放在读卡区，然后看向摄像头。" in speaker.spoken, page)
+    assert "请阅读办事指南，准备好后点击开始办理。" in speaker.spoken
+    assert speaker.volume == 3
+    page.click("#volume-up")
+    wait_until(lambda: speaker.volume == 4, page)
+    page.click("#mute")
+    said = len(speaker.spoken)
+    page.click("#back")
+    screen(page, "guide")
+    page.wait_for_timeout(300)
+    assert len(speaker.spoken) == said  # muted: the guide is not read out again
+
+
+def wait_until(condition: Callable[[], bool], page: Page, timeout_s: float = 5.0) -> None:
+    """Wait (letting the page run) until `condition` holds about the agent's devices."""
+    deadline = time.monotonic() + timeout_s
+    while not condition():
+        assert time.monotonic() < deadline, "timed out"
+        page.wait_for_timeout(50)
